@@ -1,0 +1,15 @@
+//! The agent-service binary.
+
+use agent_service::{Application, Config};
+use clap::Parser;
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    sextant_common::telemetry::init("agent-service");
+    let application = Application::build(config).await?;
+    tracing::info!(addr = %application.local_addr(), "listening");
+    application
+        .run_until_stopped(sextant_common::shutdown::signal())
+        .await
+}

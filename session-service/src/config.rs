@@ -1,0 +1,25 @@
+//! The configuration of session-service, from flags or the environment.
+
+use std::net::SocketAddr;
+
+/// Everything session-service needs to start.
+#[derive(Debug, Clone, clap::Parser)]
+#[command(version, about = "The Sextant session service")]
+pub struct Config {
+    /// Address the gRPC server listens on (port 0 picks a free port).
+    #[arg(long, env = "SESSION_LISTEN_ADDR", default_value = "127.0.0.1:8001")]
+    pub listen_addr: SocketAddr,
+    /// PostgreSQL database owned by this service.
+    #[arg(
+        long,
+        env = "SESSION_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/sextant_session"
+    )]
+    pub database_url: String,
+    /// Size of the database connection pool.
+    #[arg(long, env = "SESSION_DATABASE_MAX_CONNECTIONS", default_value_t = 10)]
+    pub database_max_connections: u32,
+    /// Redis, the cache in front of PostgreSQL.
+    #[arg(long, env = "REDIS_URL", default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+}

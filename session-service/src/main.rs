@@ -1,0 +1,15 @@
+//! The session-service binary.
+
+use clap::Parser;
+use session_service::{Application, Config};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    sextant_common::telemetry::init("session-service");
+    let application = Application::build(config).await?;
+    tracing::info!(addr = %application.local_addr(), "listening");
+    application
+        .run_until_stopped(sextant_common::shutdown::signal())
+        .await
+}

@@ -1,0 +1,120 @@
+//! The gRPC backends: one lazily connected channel each, a deadline on every call, and
+//! the caller's token and request id in every call's metadata.
+
+use std::future::Future;
+use std::time::Duration;
+
+use sextant_proto::auth::v1::auth_service_client::AuthServiceClient;
+use tonic::transport::{Channel, Endpoint};
+use tonic_health::pb::health_client::HealthClient;
+use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
+
+use crate::Config;
+use crate::error::ApiError;
+
+/// Who is calling, as far as the backends need to know.
+pub struct CallContext<'a> {
+    /// The verified bearer token, if the route needs one.
+    pub token: Option<&'a str>,
+    /// The request id that follows the request through every service.
+    pub request_id: &'a str,
+}
+
+/// How one backend answered its health check.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Readiness {
+    /// It and its dependencies answer.
+    Serving,
+    /// It answers, but a dependency does not.
+    NotServing,
+    /// It does not answer at all.
+    Unreachable,
+}
+
+/// The channels to every service.
+#[derive(Clone)]
+pub struct Backends {
+    /// auth-service.
+    pub auth: AuthServiceClient<Channel>,
+    all: Vec<(&'static str, Channel)>,
+    timeout: Duration,
+    ready_timeout: Duration,
+}
+
+fn channel(url: &str, timeout: Duration) -> Result<Channel, tonic::transport::Error> {
+    Ok(Endpoint::from_shared(url.to_owned())?
+        .connect_timeout(timeout)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(20))
+        .keep_alive_timeout(Duration::from_secs(5))
+        .connect_lazy())
+}
+
+impl Backends {
+    /// Channels to every configured service; nothing connects until the first call.
+    pub fn new(config: &Config) -> Result<Self, tonic::transport::Error> {
+        let timeout = Duration::from_millis(config.backend_timeout_ms);
+        let auth = channel(&config.auth_url, timeout)?;
+        let all = vec![
+            ("auth", auth.clone()),
+            ("session", channel(&config.session_url, timeout)?),
+            ("file", channel(&config.file_url, timeout)?),
+            ("agent", channel(&config.agent_url, timeout)?),
+        ];
+        Ok(Self {
+            auth: AuthServiceClient::new(auth),
+            all,
+            timeout,
+            ready_timeout: Duration::from_millis(config.ready_timeout_ms),
+        })
+    }
+
+    /// A request carrying `message`, the caller's metadata and the deadline.
+    pub fn request<T>(&self, message: T, context: &CallContext<'_>) -> tonic::Request<T> {
+        let mut request = tonic::Request::new(message);
+        sextant_common::metadata::propagate(
+            request.metadata_mut(),
+            context.token,
+            context.request_id,
+        );
+        request.set_timeout(self.timeout);
+        request
+    }
+
+    /// Runs one call to `backend` under the deadline and maps its failure to HTTP.
+    pub async fn call<T>(
+        &self,
+        backend: &'static str,
+        call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ApiError> {
+        match tokio::time::timeout(self.timeout, call).await {
+            Ok(Ok(response)) => Ok(response.into_inner()),
+            Ok(Err(status)) => Err(ApiError::from_status(backend, &status)),
+            Err(_) => {
+                tracing::warn!(backend, "backend call timed out");
+                Err(ApiError::timeout(backend))
+            }
+        }
+    }
+
+    /// The health of every backend, checked concurrently.
+    pub async fn readiness(&self) -> Vec<(&'static str, Readiness)> {
+        let checks = self.all.iter().map(|(name, channel)| async move {
+            let mut client = HealthClient::new(channel.clone());
+            let check = client.check(HealthCheckRequest {
+                service: String::new(),
+            });
+            let readiness = match tokio::time::timeout(self.ready_timeout, check).await {
+                Ok(Ok(response)) if response.get_ref().status == ServingStatus::Serving as i32 => {
+                    Readiness::Serving
+                }
+                Ok(Ok(_)) => Readiness::NotServing,
+                Ok(Err(status)) if status.code() == tonic::Code::NotFound => Readiness::NotServing,
+                Ok(Err(_)) | Err(_) => Readiness::Unreachable,
+            };
+            (*name, readiness)
+        });
+        futures::future::join_all(checks).await
+    }
+}

@@ -1,0 +1,173 @@
+//! The gateway's one error type and the one gRPC→HTTP mapping (DESIGN.md section 4).
+//! Handlers return [`ApiError`]; the [`render`] middleware gives every error the same
+//! JSON body `{"detail", "code", "request_id"}`.
+
+use std::borrow::Cow;
+
+use axum::extract::Request;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+use sextant_common::metadata::{REQUEST_ID, error_code};
+use tonic::Code;
+
+/// An error answer: status, machine code and a message meant for people.
+#[derive(Debug, Clone)]
+pub struct ApiError {
+    status: StatusCode,
+    code: Cow<'static, str>,
+    detail: String,
+}
+
+/// The JSON error body, carried in the response's extensions until [`render`] writes it.
+#[derive(Debug, Clone, Serialize)]
+struct ErrorBody {
+    detail: String,
+    code: String,
+    request_id: String,
+}
+
+impl ApiError {
+    /// An error with an explicit status, code and message.
+    pub fn new(status: StatusCode, code: &'static str, detail: impl Into<String>) -> Self {
+        Self {
+            status,
+            code: Cow::Borrowed(code),
+            detail: detail.into(),
+        }
+    }
+
+    /// 401: no valid access token.
+    pub fn unauthenticated(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNAUTHORIZED, "unauthenticated", detail)
+    }
+
+    /// 404: no such route or resource.
+    pub fn not_found(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::NOT_FOUND, "not_found", detail)
+    }
+
+    /// 501: the route exists in the API but its service does not serve it yet.
+    pub fn not_implemented(what: &str) -> Self {
+        Self::new(
+            StatusCode::NOT_IMPLEMENTED,
+            "not_implemented",
+            format!("{what} are not available yet"),
+        )
+    }
+
+    /// 504: `backend` did not answer within the deadline.
+    pub fn timeout(backend: &str) -> Self {
+        Self::new(
+            StatusCode::GATEWAY_TIMEOUT,
+            "timeout",
+            format!("the {backend} service did not answer in time"),
+        )
+    }
+
+    /// Maps a failed call to `backend` to HTTP. Internal causes are logged, not sent.
+    pub fn from_status(backend: &str, status: &tonic::Status) -> Self {
+        let (http, default_code) = match status.code() {
+            Code::InvalidArgument => (StatusCode::UNPROCESSABLE_ENTITY, "invalid_input"),
+            Code::Unauthenticated => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            Code::PermissionDenied => (StatusCode::FORBIDDEN, "forbidden"),
+            Code::NotFound => (StatusCode::NOT_FOUND, "not_found"),
+            Code::AlreadyExists => (StatusCode::CONFLICT, "already_exists"),
+            Code::FailedPrecondition | Code::Aborted => (StatusCode::CONFLICT, "conflict"),
+            Code::ResourceExhausted => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
+            Code::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Code::DeadlineExceeded => (StatusCode::GATEWAY_TIMEOUT, "timeout"),
+            Code::Unimplemented => (StatusCode::NOT_IMPLEMENTED, "not_implemented"),
+            _ => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        };
+        // The services' own codes refine the table where HTTP has a better status.
+        let code = error_code(status);
+        let http = match code {
+            Some("payload_too_large") => StatusCode::PAYLOAD_TOO_LARGE,
+            Some("unsupported_format") => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            _ => http,
+        };
+        let detail = match http {
+            StatusCode::INTERNAL_SERVER_ERROR => {
+                tracing::error!(backend, code = ?status.code(), message = status.message(), "backend failed");
+                "internal error".to_owned()
+            }
+            // A service's own Unavailable carries a message for people; a transport
+            // failure (connection refused) carries the transport's, so say it plainly.
+            StatusCode::SERVICE_UNAVAILABLE if code.is_none() => {
+                tracing::warn!(backend, message = status.message(), "backend unavailable");
+                format!("the {backend} service is unavailable")
+            }
+            _ => status.message().to_owned(),
+        };
+        let code = code.map_or(Cow::Borrowed(default_code), |code| {
+            Cow::Owned(code.to_owned())
+        });
+        Self {
+            status: http,
+            code,
+            detail,
+        }
+    }
+
+    /// Maps an axum extractor rejection (bad JSON, wrong content type, body too large)
+    /// to the error shape, keeping axum's status and message.
+    pub fn from_rejection(status: StatusCode, detail: String) -> Self {
+        let code = match status {
+            StatusCode::BAD_REQUEST => "bad_request",
+            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
+            StatusCode::UNPROCESSABLE_ENTITY => "invalid_input",
+            _ => "bad_request",
+        };
+        Self::new(status, code, detail)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let mut response = self.status.into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response.extensions_mut().insert(ErrorBody {
+            detail: self.detail,
+            code: self.code.into_owned(),
+            request_id: String::new(),
+        });
+        response
+    }
+}
+
+/// Middleware that writes the JSON body of every [`ApiError`], adding the request id, and
+/// turns the bare 404/405 answers of the router into the same shape.
+pub async fn render(request: Request, next: Next) -> Response {
+    let request_id = request
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    let mut response = next.run(request).await;
+    let body = match response.extensions_mut().remove::<ErrorBody>() {
+        Some(body) => body,
+        None if response.status() == StatusCode::METHOD_NOT_ALLOWED => ErrorBody {
+            detail: "method not allowed".into(),
+            code: "method_not_allowed".into(),
+            request_id: String::new(),
+        },
+        None => return response,
+    };
+    let body = ErrorBody { request_id, ..body };
+    let (mut parts, _) = response.into_parts();
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
+    let json = serde_json::to_vec(&body).unwrap_or_default();
+    Response::from_parts(parts, axum::body::Body::from(json))
+}

@@ -1,0 +1,15 @@
+//! The gateway binary.
+
+use clap::Parser;
+use gateway::{Application, Config};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let config = Config::parse();
+    sextant_common::telemetry::init("gateway");
+    let application = Application::build(config).await?;
+    tracing::info!(addr = %application.local_addr(), "listening");
+    application
+        .run_until_stopped(sextant_common::shutdown::signal())
+        .await
+}

@@ -197,6 +197,9 @@ mod tests {
             KeyRing::load(&[&path]),
             Err(KeyError::Format { .. })
         ));
-        assert!(matches!(KeyRing::load::<&Path>(&[]), Err(KeyError::NoKeys)));
+        assert!(matches!(
+            KeyRing::load(&[] as &[&Path]),
+            Err(KeyError::NoKeys)
+        ));
     }
 }

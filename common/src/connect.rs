@@ -31,3 +31,17 @@ pub fn redis(url: &str) -> redis::RedisResult<ConnectionManager> {
         .set_max_delay(Duration::from_millis(200));
     ConnectionManager::new_lazy_with_config(client, config)
 }
+
+/// Whether `error` means the database could not be reached (an outage: answer
+/// `Unavailable`) rather than a problem with the query or the data.
+pub fn is_unavailable(error: &sqlx::Error) -> bool {
+    matches!(
+        error,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::Protocol(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+    )
+}

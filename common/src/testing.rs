@@ -32,6 +32,32 @@ pub fn with_database(url: &str, database: &str) -> String {
     }
 }
 
+/// The `host:port` of a `scheme://[user@]host:port/...` URL, resolved.
+pub async fn authority(url: &str) -> SocketAddr {
+    let (_, rest) = url.split_once("://").expect("URL with a scheme");
+    let host_port = rest.split(['/', '?']).next().unwrap_or(rest);
+    let host_port = host_port
+        .rsplit_once('@')
+        .map_or(host_port, |(_, host_port)| host_port);
+    tokio::net::lookup_host(host_port)
+        .await
+        .expect("resolve host")
+        .next()
+        .expect("an address")
+}
+
+/// `url` with its `host:port` replaced by `addr` (to route a client through a proxy).
+pub fn with_authority(url: &str, addr: SocketAddr) -> String {
+    let (scheme, rest) = url.split_once("://").expect("URL with a scheme");
+    let end = rest.find(['/', '?']).unwrap_or(rest.len());
+    let (authority, tail) = rest.split_at(end);
+    let user = authority
+        .rsplit_once('@')
+        .map(|(user, _)| format!("{user}@"))
+        .unwrap_or_default();
+    format!("{scheme}://{user}{addr}{tail}")
+}
+
 /// A database created for one test and dropped when the value is dropped.
 pub struct TestDb {
     /// The URL of the new database.
@@ -179,6 +205,19 @@ async fn run_proxy(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn with_authority_swaps_only_host_and_port() {
+        let addr: SocketAddr = "127.0.0.1:7".parse().expect("addr");
+        assert_eq!(
+            with_authority("postgres://u@h:5432/db?x=1", addr),
+            "postgres://u@127.0.0.1:7/db?x=1"
+        );
+        assert_eq!(
+            with_authority("redis://127.0.0.1:6379", addr),
+            "redis://127.0.0.1:7"
+        );
+    }
 
     #[test]
     fn with_database_swaps_only_the_database_name() {

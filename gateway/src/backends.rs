@@ -43,8 +43,10 @@ pub struct Backends {
 }
 
 fn channel(url: &str, timeout: Duration) -> Result<Channel, tonic::transport::Error> {
+    // A connection attempt may outlive one call's deadline (the call answers 504 at its
+    // deadline); bounding it still frees the channel from a peer that never answers.
     Ok(Endpoint::from_shared(url.to_owned())?
-        .connect_timeout(timeout)
+        .connect_timeout(timeout * 2)
         .tcp_nodelay(true)
         .http2_keep_alive_interval(Duration::from_secs(20))
         .keep_alive_timeout(Duration::from_secs(5))
@@ -88,10 +90,17 @@ impl Backends {
         backend: &'static str,
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<T, ApiError> {
+        let started = tokio::time::Instant::now();
         match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
-            Ok(Err(status)) => Err(ApiError::from_status(backend, &status)),
-            Err(_) => {
+            // tonic enforces the request's own deadline too, and reports it as Cancelled.
+            Ok(Err(status))
+                if !(status.code() == tonic::Code::Cancelled
+                    && started.elapsed() >= self.timeout) =>
+            {
+                Err(ApiError::from_status(backend, &status))
+            }
+            Ok(Err(_)) | Err(_) => {
                 tracing::warn!(backend, "backend call timed out");
                 Err(ApiError::timeout(backend))
             }

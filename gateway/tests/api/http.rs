@@ -1,0 +1,129 @@
+//! The HTTP surface: routes, error shape, request ids, CORS.
+
+use reqwest::StatusCode;
+
+use crate::harness::{TestApp, assert_error};
+
+#[tokio::test]
+async fn unknown_routes_and_methods_answer_in_the_error_shape() {
+    let app = TestApp::spawn().await;
+
+    assert_error(
+        app.client.get(app.api("/nope")).send().await.expect("send"),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    assert_error(
+        app.client
+            .get(format!("{}/", app.root))
+            .send()
+            .await
+            .expect("send"),
+        StatusCode::NOT_FOUND,
+        "not_found",
+    )
+    .await;
+    let wrong_method = app
+        .client
+        .get(app.api("/auth/register"))
+        .send()
+        .await
+        .expect("send");
+    assert_error(
+        wrong_method,
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_client_request_id_is_kept_and_echoed() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .client
+        .get(app.api("/auth/me"))
+        .header("x-request-id", "client-chosen-42")
+        .send()
+        .await
+        .expect("send");
+    let body = assert_error(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
+    assert_eq!(body["request_id"], "client-chosen-42");
+
+    let healthz = app
+        .client
+        .get(format!("{}/healthz", app.root))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(healthz.status(), StatusCode::OK);
+    assert!(
+        healthz.headers().contains_key("x-request-id"),
+        "a fresh request id is set when none was sent"
+    );
+}
+
+#[tokio::test]
+async fn routes_of_services_not_built_yet_answer_501_with_and_without_trailing_slash() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in("pending@example.com").await;
+
+    let cases = [
+        (reqwest::Method::GET, "/sessions"),
+        (reqwest::Method::GET, "/sessions/"),
+        (reqwest::Method::GET, "/sessions/active"),
+        (reqwest::Method::POST, "/sessions"),
+        (reqwest::Method::DELETE, "/sessions/my-title"),
+        (reqwest::Method::GET, "/files"),
+        (reqwest::Method::GET, "/files/"),
+        (reqwest::Method::GET, "/files/data.csv/profile"),
+        (reqwest::Method::GET, "/chat/stream"),
+        (reqwest::Method::POST, "/chat/cancel"),
+    ];
+    for (method, path) in cases {
+        let response = app
+            .client
+            .request(method.clone(), app.api(path))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .expect("send");
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_IMPLEMENTED,
+            "{method} {path}"
+        );
+        assert_error(response, StatusCode::NOT_IMPLEMENTED, "not_implemented").await;
+    }
+}
+
+#[tokio::test]
+async fn cors_allows_configured_origins_only() {
+    let app = TestApp::spawn().await;
+    let preflight = |origin: &'static str| {
+        app.client
+            .request(reqwest::Method::OPTIONS, app.api("/auth/login"))
+            .header("origin", origin)
+            .header("access-control-request-method", "POST")
+            .header(
+                "access-control-request-headers",
+                "content-type,authorization",
+            )
+            .send()
+    };
+
+    let allowed = preflight("http://localhost:3000").await.expect("send");
+    assert!(allowed.status().is_success());
+    assert_eq!(
+        allowed.headers()["access-control-allow-origin"],
+        "http://localhost:3000"
+    );
+
+    let refused = preflight("http://evil.example").await.expect("send");
+    assert!(
+        !refused
+            .headers()
+            .contains_key("access-control-allow-origin")
+    );
+}

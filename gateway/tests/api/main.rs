@@ -1,0 +1,8 @@
+//! End-to-end tests of the gateway with every service running in-process on port 0,
+//! against real PostgreSQL (a fresh database per service per test) and real Redis.
+
+mod auth;
+mod harness;
+mod http;
+mod resilience;
+mod tokens;

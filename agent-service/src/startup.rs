@@ -5,42 +5,33 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use sextant_common::health::Dependency;
-use sextant_common::{connect, grpc};
-use tokio::net::TcpListener;
+use sextant_common::grpc;
+use sextant_common::service::Foundation;
 use tonic::service::Routes;
 
 use crate::Config;
 
 /// A bound and connected agent-service, ready to serve.
 pub struct Application {
-    listener: TcpListener,
-    dependencies: Vec<Dependency>,
+    foundation: Foundation,
 }
 
 impl Application {
-    /// Binds the listener and connects to PostgreSQL (which must answer) and Redis
-    /// (connected lazily, so the service starts while Redis is away).
+    /// Binds the listener and connects to PostgreSQL (which must answer) and Redis.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let listener = TcpListener::bind(config.listen_addr)
-            .await
-            .with_context(|| format!("binding {}", config.listen_addr))?;
-        let pool = connect::postgres(&config.database_url, config.database_max_connections)
-            .await
-            .context("connecting to PostgreSQL")?;
-        let redis = connect::redis(&config.redis_url).context("configuring Redis")?;
-        Ok(Self {
-            listener,
-            dependencies: vec![Dependency::Postgres(pool), Dependency::Redis(redis)],
-        })
+        let foundation = Foundation::start(
+            config.listen_addr,
+            &config.database_url,
+            config.database_max_connections,
+            Some(&config.redis_url),
+        )
+        .await?;
+        Ok(Self { foundation })
     }
 
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        // A bound TCP listener always has a local address.
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.foundation.local_addr()
     }
 
     /// Serves until `shutdown` resolves.
@@ -48,9 +39,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
+        let dependencies = self.foundation.dependencies();
         grpc::serve(
-            self.listener,
-            self.dependencies,
+            self.foundation.listener,
+            dependencies,
             Routes::default(),
             shutdown,
         )

@@ -6,10 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use sextant_common::health::Dependency;
-use sextant_common::{connect, grpc};
+use sextant_common::grpc;
+use sextant_common::service::Foundation;
 use sextant_proto::auth::v1::auth_service_server::AuthServiceServer;
-use tokio::net::TcpListener;
 use tonic::service::Routes;
 
 use crate::Config;
@@ -19,23 +18,23 @@ use crate::password::Hasher;
 
 /// A bound, connected, migrated auth-service, ready to serve.
 pub struct Application {
-    listener: TcpListener,
+    foundation: Foundation,
     service: AuthService,
-    pool: sqlx::PgPool,
 }
 
 impl Application {
     /// Loads the keys, binds the listener, connects to PostgreSQL and migrates.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let keys = KeyRing::load(&config.jwt_key_files)?;
-        let listener = TcpListener::bind(config.listen_addr)
-            .await
-            .with_context(|| format!("binding {}", config.listen_addr))?;
-        let pool = connect::postgres(&config.database_url, config.database_max_connections)
-            .await
-            .context("connecting to PostgreSQL")?;
+        let foundation = Foundation::start(
+            config.listen_addr,
+            &config.database_url,
+            config.database_max_connections,
+            None,
+        )
+        .await?;
         sqlx::migrate!()
-            .run(&pool)
+            .run(&foundation.pool)
             .await
             .context("migrating the auth database")?;
         let concurrency = config
@@ -47,20 +46,16 @@ impl Application {
             audience: config.jwt_audience,
             ttl_secs: i64::try_from(config.token_ttl_secs).context("JWT_TTL_SECS too large")?,
         };
-        let service = AuthService::new(pool.clone(), hasher, Arc::new(keys), policy);
+        let service = AuthService::new(foundation.pool.clone(), hasher, Arc::new(keys), policy);
         Ok(Self {
-            listener,
+            foundation,
             service,
-            pool,
         })
     }
 
     /// The address the server listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        // A bound TCP listener always has a local address.
-        self.listener
-            .local_addr()
-            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+        self.foundation.local_addr()
     }
 
     /// Serves until `shutdown` resolves, then finishes the calls in flight.
@@ -68,10 +63,10 @@ impl Application {
         self,
         shutdown: impl Future<Output = ()> + Send,
     ) -> anyhow::Result<()> {
-        let dependencies = vec![Dependency::Postgres(self.pool.clone())];
+        let dependencies = self.foundation.dependencies();
         let routes = Routes::new(AuthServiceServer::new(self.service));
-        let served = grpc::serve(self.listener, dependencies, routes, shutdown).await;
-        self.pool.close().await;
+        let served = grpc::serve(self.foundation.listener, dependencies, routes, shutdown).await;
+        self.foundation.pool.close().await;
         served.context("serving gRPC")
     }
 }

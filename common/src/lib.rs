@@ -10,6 +10,7 @@ pub mod connect;
 pub mod grpc;
 pub mod health;
 pub mod metadata;
+pub mod service;
 pub mod shutdown;
 pub mod telemetry;
 #[cfg(feature = "testing")]

@@ -171,3 +171,72 @@ pub async fn render(request: Request, next: Next) -> Response {
     let json = serde_json::to_vec(&body).unwrap_or_default();
     Response::from_parts(parts, axum::body::Body::from(json))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn grpc_codes_map_to_the_statuses_of_design_section_4() {
+        let cases = [
+            (Code::InvalidArgument, StatusCode::UNPROCESSABLE_ENTITY),
+            (Code::Unauthenticated, StatusCode::UNAUTHORIZED),
+            (Code::PermissionDenied, StatusCode::FORBIDDEN),
+            (Code::NotFound, StatusCode::NOT_FOUND),
+            (Code::AlreadyExists, StatusCode::CONFLICT),
+            (Code::FailedPrecondition, StatusCode::CONFLICT),
+            (Code::Aborted, StatusCode::CONFLICT),
+            (Code::ResourceExhausted, StatusCode::TOO_MANY_REQUESTS),
+            (Code::Unavailable, StatusCode::SERVICE_UNAVAILABLE),
+            (Code::DeadlineExceeded, StatusCode::GATEWAY_TIMEOUT),
+            (Code::Unimplemented, StatusCode::NOT_IMPLEMENTED),
+            (Code::Internal, StatusCode::INTERNAL_SERVER_ERROR),
+            (Code::Unknown, StatusCode::INTERNAL_SERVER_ERROR),
+            (Code::DataLoss, StatusCode::INTERNAL_SERVER_ERROR),
+        ];
+        for (code, http) in cases {
+            assert_eq!(
+                ApiError::from_status("x", &tonic::Status::new(code, "m")).status,
+                http,
+                "{code:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn internal_causes_are_not_sent_to_clients() {
+        let error = ApiError::from_status(
+            "auth",
+            &tonic::Status::internal("password column is null for id 42"),
+        );
+        assert_eq!(error.detail, "internal error");
+        assert_eq!(error.code, "internal");
+    }
+
+    #[test]
+    fn service_codes_are_kept_and_refine_the_status() {
+        let mut status = tonic::Status::invalid_argument("no such format");
+        sextant_common::metadata::set_error_code(&mut status, "unsupported_format");
+        let error = ApiError::from_status("file", &status);
+        assert_eq!(
+            (error.status, error.code.as_ref()),
+            (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_format")
+        );
+
+        let mut status = tonic::Status::resource_exhausted("file over 100 MB");
+        sextant_common::metadata::set_error_code(&mut status, "payload_too_large");
+        assert_eq!(
+            ApiError::from_status("file", &status).status,
+            StatusCode::PAYLOAD_TOO_LARGE
+        );
+    }
+
+    #[test]
+    fn a_transport_failure_names_the_backend() {
+        let error = ApiError::from_status(
+            "session",
+            &tonic::Status::unavailable("tcp connect error: Connection refused"),
+        );
+        assert_eq!(error.detail, "the session service is unavailable");
+    }
+}

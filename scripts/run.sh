@@ -113,7 +113,7 @@ chmod 700 "$DATA_DIR/keys"
 LOG_DIR=$DATA_DIR/logs
 
 trap 'exit 129' HUP
-trap 'exit 130' INT
+trap 'exit 0' INT # Ctrl-C is how a run is meant to end
 trap 'exit 143' TERM
 trap stop_all EXIT
 
@@ -152,7 +152,8 @@ start_service() { # NAME VAR=VALUE...
     [[ -e $log ]] && mv -f "$log" "$log.1"
     # A session of its own: a Ctrl-C in the terminal reaches only this script, which then stops
     # every service in turn (SIGTERM, then SIGKILL) instead of racing their own exits.
-    setsid env "$@" "$BIN/$name" </dev/null >"$log" 2>&1 &
+    # NO_COLOR: the logs are files, so no terminal colour codes in them.
+    setsid env NO_COLOR="${NO_COLOR:-1}" "$@" "$BIN/$name" </dev/null >"$log" 2>&1 &
     PID_OF[$name]=$!
     STARTED+=("$name")
     say "started $name on ${ADDR_OF[$name]} (pid $!)"
@@ -194,7 +195,6 @@ cat <<EOF
 
     API (gateway)  $GATEWAY_HTTP/api/v1/gateway
     health         $GATEWAY_HTTP/healthz   ready: $GATEWAY_HTTP/readyz   metrics: $GATEWAY_HTTP/metrics
-    API docs       $GATEWAY_HTTP/openapi.json
     web app        none yet (arrives with the frontend)
     logs           $LOG_DIR/<service>.log
     PostgreSQL     $(redact_url "$PG_SERVER_URL")   Redis: $(redact_url "$REDIS_URL")

@@ -91,7 +91,7 @@ impl Backends {
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<T, ApiError> {
         let started = tokio::time::Instant::now();
-        match tokio::time::timeout(self.timeout, call).await {
+        let result = match tokio::time::timeout(self.timeout, call).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
             // tonic enforces the request's own deadline too, and reports it as Cancelled.
             Ok(Err(status))
@@ -104,7 +104,13 @@ impl Backends {
                 tracing::warn!(backend, "backend call timed out");
                 Err(ApiError::timeout(backend))
             }
-        }
+        };
+        let outcome = result.as_ref().map_or_else(
+            |error| error.status().as_str().to_owned(),
+            |_| "ok".to_owned(),
+        );
+        crate::prometheus::backend_call(backend, &outcome);
+        result
     }
 
     /// The health of every backend, checked concurrently.

@@ -66,6 +66,11 @@ impl ApiError {
         )
     }
 
+    /// The HTTP status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
     /// Maps a failed call to `backend` to HTTP. Internal causes are logged, not sent.
     pub fn from_status(backend: &str, status: &tonic::Status) -> Self {
         let (http, default_code) = match status.code() {

@@ -13,6 +13,7 @@ mod backends;
 mod config;
 mod error;
 mod extract;
+mod prometheus;
 mod routes;
 mod startup;
 

@@ -23,7 +23,7 @@ use tower_http::trace::{MakeSpan, TraceLayer};
 
 use crate::Config;
 use crate::backends::Backends;
-use crate::{error, routes};
+use crate::{error, prometheus, routes};
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -110,8 +110,10 @@ impl Application {
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(cors(&config.cors_origins)?)
             .layer(axum::middleware::from_fn(error::render));
+        prometheus::install();
         let router = routes::router()
             .layer(DefaultBodyLimit::max(config.body_limit_bytes))
+            .route_layer(axum::middleware::from_fn(prometheus::track))
             .layer(layers)
             .with_state(state);
         Ok(Self { listener, router })

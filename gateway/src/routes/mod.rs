@@ -24,6 +24,7 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(crate::prometheus::render))
         .nest(API_BASE, api)
         .fallback(|| async { ApiError::not_found("no such route") })
 }

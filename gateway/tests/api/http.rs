@@ -127,3 +127,36 @@ async fn cors_allows_configured_origins_only() {
             .contains_key("access-control-allow-origin")
     );
 }
+
+#[tokio::test]
+async fn metrics_count_requests_by_route_template() {
+    let app = TestApp::spawn().await;
+    let response = app
+        .register("metrics@example.com", "correct horse battery")
+        .await;
+    assert_eq!(response.status(), StatusCode::CREATED);
+
+    let metrics = app
+        .client
+        .get(format!("{}/metrics", app.root))
+        .send()
+        .await
+        .expect("send");
+    assert_eq!(metrics.status(), StatusCode::OK);
+    let text = metrics.text().await.expect("text");
+    assert!(
+        text.lines()
+            .any(|line| line.starts_with("http_requests_total")
+                && line.contains(r#"route="/api/v1/gateway/auth/register""#)
+                && line.contains(r#"status="201""#)),
+        "{text}"
+    );
+    assert!(
+        text.contains("http_request_duration_seconds_bucket"),
+        "{text}"
+    );
+    assert!(
+        text.contains(r#"gateway_backend_calls_total{backend="auth",outcome="ok"}"#),
+        "{text}"
+    );
+}

@@ -21,7 +21,7 @@ SEXTANT_ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 SEXTANT_STARTED_POSTGRES=0
 SEXTANT_STARTED_REDIS=0
 
-say() { printf 'sextant: %s\n' "$*" >&2; }
+say() { printf 'sextant: %s\n' "$*" >&2 || true; }
 die() {
     printf 'sextant: error: %s\n' "$*" >&2
     exit 1

@@ -66,7 +66,11 @@ check_children() {
 
 stop_all() {
     local name pid deadline alive
-    trap '' HUP INT TERM # a second Ctrl-C must not cut the shutdown short
+    # A second Ctrl-C must not cut the shutdown short, and neither may a closed terminal or
+    # pipe (`make run | tee log`: tee dies with the same Ctrl-C, and writing to it would
+    # kill this script before it stops the services).
+    trap '' HUP INT TERM PIPE
+    set +e
     if ((${#PID_OF[@]})); then
         say "stopping ${!PID_OF[*]}"
         for pid in "${PID_OF[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done

@@ -6,7 +6,7 @@ use clap::Parser;
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    sextant_common::telemetry::init("agent-service");
+    let _telemetry = sextant_common::telemetry::init("agent-service");
     let application = Application::build(config).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
     application

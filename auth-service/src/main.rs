@@ -34,7 +34,7 @@ async fn main() -> anyhow::Result<()> {
         println!("wrote a new signing key to {}", path.display());
         return Ok(());
     }
-    sextant_common::telemetry::init("auth-service");
+    let _telemetry = sextant_common::telemetry::init("auth-service");
     let application = Application::build(cli.config).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
     application

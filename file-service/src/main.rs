@@ -6,7 +6,7 @@ use file_service::{Application, Config};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    sextant_common::telemetry::init("file-service");
+    let _telemetry = sextant_common::telemetry::init("file-service");
     let application = Application::build(config).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
     application

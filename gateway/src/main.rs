@@ -6,7 +6,7 @@ use gateway::{Application, Config};
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let config = Config::parse();
-    sextant_common::telemetry::init("gateway");
+    let _telemetry = sextant_common::telemetry::init("gateway");
     let application = Application::build(config).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
     application

@@ -6,6 +6,7 @@
 //! Domain models, database queries and error enums stay in the crates that own them.
 
 pub mod auth;
+pub mod cache;
 pub mod connect;
 pub mod grpc;
 pub mod health;

@@ -1,32 +1,49 @@
-//! Building and running session-service: bind first (so port 0 works), connect, then serve
-//! until the shutdown signal.
+//! Building and running session-service: bind first (so port 0 works), connect and
+//! migrate, then serve until the shutdown signal.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use sextant_common::auth::Verifier;
+use sextant_common::cache::Cache;
 use sextant_common::grpc;
 use sextant_common::service::Foundation;
+use sextant_proto::file::v1::file_service_client::FileServiceClient;
+use sextant_proto::session::v1::session_service_server::SessionServiceServer;
 use tonic::service::Routes;
+use tonic::transport::Endpoint;
 
 use crate::Config;
+use crate::active::{ActiveCache, TTL};
+use crate::grpc::SessionService;
 
-/// A bound and connected session-service, ready to serve.
+/// A bound, connected, migrated session-service, ready to serve.
 pub struct Application {
     foundation: Foundation,
+    service: SessionService,
 }
 
 impl Application {
-    /// Binds the listener and connects to PostgreSQL (which must answer) and Redis.
+    /// Binds the listener, connects to PostgreSQL (which must answer) and Redis (lazily),
+    /// and migrates.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let foundation = Foundation::start(
-            config.listen_addr,
-            &config.database_url,
-            config.database_max_connections,
-            Some(&config.redis_url),
-        )
-        .await?;
-        Ok(Self { foundation })
+        let foundation =
+            Foundation::start(config.listen_addr, &config.database_url, config.database_max_connections, Some(&config.redis_url))
+                .await?;
+        sqlx::migrate!().run(&foundation.pool).await.context("migrating the session database")?;
+        let timeout = Duration::from_millis(config.call_timeout_ms);
+        let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout).context("AUTH_URL")?;
+        let files = Endpoint::from_shared(config.file_url.clone())
+            .context("FILE_URL")?
+            .connect_timeout(timeout)
+            .connect_lazy();
+        let redis = foundation.redis.clone().context("Redis is configured")?;
+        let cache = ActiveCache::new(Cache::new(redis, config.redis_prefix, TTL));
+        let service = SessionService::new(foundation.pool.clone(), cache, Arc::new(verifier), FileServiceClient::new(files), timeout);
+        Ok(Self { foundation, service })
     }
 
     /// The address the server listens on.
@@ -34,19 +51,12 @@ impl Application {
         self.foundation.local_addr()
     }
 
-    /// Serves until `shutdown` resolves.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
+    /// Serves until `shutdown` resolves, then finishes the calls in flight.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let dependencies = self.foundation.dependencies();
-        grpc::serve(
-            self.foundation.listener,
-            dependencies,
-            Routes::default(),
-            shutdown,
-        )
-        .await
-        .context("serving gRPC")
+        let routes = Routes::new(SessionServiceServer::new(self.service));
+        let served = grpc::serve(self.foundation.listener, dependencies, routes, shutdown).await;
+        self.foundation.pool.close().await;
+        served.context("serving gRPC")
     }
 }

@@ -1,0 +1,121 @@
+//! The `sextant.session.v1.SessionService` implementation: authenticate, decode, call
+//! the store (and the cache), encode.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sextant_common::auth::Verifier;
+use sextant_common::{metadata, timestamp};
+use sextant_proto::file::v1::ForgetSessionRequest;
+use sextant_proto::file::v1::file_service_client::FileServiceClient;
+use sextant_proto::session::v1 as pb;
+use sqlx::PgPool;
+use tonic::transport::Channel;
+use tonic::{Request, Response, Status};
+
+use crate::active::ActiveCache;
+use crate::domain::{SessionId, Title, UserId};
+use crate::store::{self, Session};
+use crate::Error;
+
+/// The service state shared by every call.
+pub struct SessionService {
+    pool: PgPool,
+    cache: ActiveCache,
+    verifier: Arc<Verifier>,
+    files: FileServiceClient<Channel>,
+    call_timeout: Duration,
+}
+
+impl SessionService {
+    /// Wires the service.
+    pub fn new(pool: PgPool, cache: ActiveCache, verifier: Arc<Verifier>, files: FileServiceClient<Channel>, call_timeout: Duration) -> Self {
+        Self { pool, cache, verifier, files, call_timeout }
+    }
+
+    async fn user<T>(&self, request: &Request<T>) -> Result<UserId, Status> {
+        let claims = self.verifier.authenticate(request).await?;
+        tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
+        Ok(UserId(claims.sub))
+    }
+
+    /// Asks file-service to forget the session, with the caller's identity.
+    async fn forget_files<T>(&self, request: &Request<T>, session: SessionId) -> Result<(), Error> {
+        let mut forget = Request::new(ForgetSessionRequest { session_id: session.0.to_string() });
+        metadata::propagate(forget.metadata_mut(), metadata::bearer_token(request.metadata()), metadata::request_id(request.metadata()));
+        forget.set_timeout(self.call_timeout);
+        match tokio::time::timeout(self.call_timeout, self.files.clone().forget_session(forget)).await {
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(status)) => Err(Error::Cascade(format!("file-service: {status}"))),
+            Err(_) => Err(Error::Cascade("file-service: timed out".into())),
+        }
+    }
+}
+
+fn to_proto(session: &Session) -> pb::Session {
+    pb::Session {
+        id: session.id.to_string(),
+        user_id: session.user_id.to_string(),
+        title: session.title.clone(),
+        active: session.active,
+        created_at: Some(timestamp::to_proto(session.created_at)),
+        updated_at: Some(timestamp::to_proto(session.updated_at)),
+    }
+}
+
+#[tonic::async_trait]
+impl pb::session_service_server::SessionService for SessionService {
+    #[tracing::instrument(skip_all, fields(user_id))]
+    async fn create_session(&self, request: Request<pb::CreateSessionRequest>) -> Result<Response<pb::CreateSessionResponse>, Status> {
+        let user = self.user(&request).await?;
+        let title = Title::parse(&request.get_ref().title)?;
+        let session = store::create(&self.pool, user, &title).await?;
+        self.cache.put(user, Some(&session)).await;
+        Ok(Response::new(pb::CreateSessionResponse { session: Some(to_proto(&session)) }))
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id))]
+    async fn list_sessions(&self, request: Request<pb::ListSessionsRequest>) -> Result<Response<pb::ListSessionsResponse>, Status> {
+        let user = self.user(&request).await?;
+        let sessions = store::list(&self.pool, user).await?;
+        Ok(Response::new(pb::ListSessionsResponse { sessions: sessions.iter().map(to_proto).collect() }))
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id))]
+    async fn get_active_session(&self, request: Request<pb::GetActiveSessionRequest>) -> Result<Response<pb::GetActiveSessionResponse>, Status> {
+        let user = self.user(&request).await?;
+        let session = match self.cache.get(user).await {
+            Some(session) => session,
+            None => {
+                let session = store::active(&self.pool, user).await?.ok_or(Error::NoActiveSession)?;
+                self.cache.put(user, Some(&session)).await;
+                session
+            }
+        };
+        Ok(Response::new(pb::GetActiveSessionResponse { session: Some(to_proto(&session)) }))
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id))]
+    async fn set_active_session(&self, request: Request<pb::SetActiveSessionRequest>) -> Result<Response<pb::SetActiveSessionResponse>, Status> {
+        let user = self.user(&request).await?;
+        let title = Title::parse(&request.get_ref().title).map_err(|_| Error::NotFound)?;
+        let session = store::activate(&self.pool, user, &title).await?;
+        self.cache.put(user, Some(&session)).await;
+        Ok(Response::new(pb::SetActiveSessionResponse { session: Some(to_proto(&session)) }))
+    }
+
+    #[tracing::instrument(skip_all, fields(user_id))]
+    async fn delete_session(&self, request: Request<pb::DeleteSessionRequest>) -> Result<Response<pb::DeleteSessionResponse>, Status> {
+        let user = self.user(&request).await?;
+        let title = Title::parse(&request.get_ref().title).map_err(|_| Error::NotFound)?;
+        let session = store::find(&self.pool, user, &title).await?.ok_or(Error::NotFound)?;
+        if session.active {
+            return Err(Error::DeleteActive.into());
+        }
+        let id = SessionId(session.id);
+        self.forget_files(&request, id).await?;
+        store::delete(&self.pool, user, id).await?;
+        tracing::info!(session_id = %session.id, "session deleted");
+        Ok(Response::new(pb::DeleteSessionResponse {}))
+    }
+}

@@ -35,18 +35,10 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let dependencies = self.foundation.dependencies();
-        grpc::serve(
-            self.foundation.listener,
-            dependencies,
-            Routes::default(),
-            shutdown,
-        )
-        .await
-        .context("serving gRPC")
+        grpc::serve(self.foundation.listener, dependencies, Routes::default(), shutdown)
+            .await
+            .context("serving gRPC")
     }
 }

@@ -25,11 +25,7 @@ impl Email {
         // A deliverable address needs a dotted domain; reject `user@localhost` and the
         // quoted or bracketed forms that RFC 5322 allows but no one signs up with.
         let plain = |part: &str| !part.is_empty() && !part.contains(['"', '[', ']', ' ']);
-        if !domain.contains('.')
-            || domain.starts_with('.')
-            || domain.ends_with('.')
-            || !plain(local)
-            || !plain(domain)
+        if !domain.contains('.') || domain.starts_with('.') || domain.ends_with('.') || !plain(local) || !plain(domain)
         {
             return Err(Error::InvalidEmail);
         }
@@ -112,10 +108,7 @@ mod tests {
             Err(Error::PasswordTooShort)
         ));
         assert!(Password::parse("12345678".into()).is_ok());
-        assert!(matches!(
-            Password::parse("x".repeat(1025)),
-            Err(Error::PasswordTooLong)
-        ));
+        assert!(matches!(Password::parse("x".repeat(1025)), Err(Error::PasswordTooLong)));
     }
 
     #[test]

@@ -62,9 +62,7 @@ impl From<Error> for Status {
                 Status::invalid_argument(error.to_string())
             }
             Error::EmailTaken => Status::already_exists(error.to_string()),
-            Error::InvalidCredentials | Error::UnknownAccount => {
-                Status::unauthenticated(error.to_string())
-            }
+            Error::InvalidCredentials | Error::UnknownAccount => Status::unauthenticated(error.to_string()),
             Error::Busy => Status::resource_exhausted(error.to_string()),
             Error::Token(token) => return token.into(),
             Error::Database(cause) => {

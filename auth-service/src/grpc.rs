@@ -84,10 +84,7 @@ fn to_proto(user: &store::User) -> pb::User {
 #[tonic::async_trait]
 impl pb::auth_service_server::AuthService for AuthService {
     #[tracing::instrument(skip_all)]
-    async fn register(
-        &self,
-        request: Request<pb::RegisterRequest>,
-    ) -> Result<Response<pb::RegisterResponse>, Status> {
+    async fn register(&self, request: Request<pb::RegisterRequest>) -> Result<Response<pb::RegisterResponse>, Status> {
         let request = request.into_inner();
         let email = Email::parse(&request.email)?;
         let password = Password::parse(request.password)?;
@@ -100,10 +97,7 @@ impl pb::auth_service_server::AuthService for AuthService {
     }
 
     #[tracing::instrument(skip_all)]
-    async fn login(
-        &self,
-        request: Request<pb::LoginRequest>,
-    ) -> Result<Response<pb::LoginResponse>, Status> {
+    async fn login(&self, request: Request<pb::LoginRequest>) -> Result<Response<pb::LoginResponse>, Status> {
         let request = request.into_inner();
         // A malformed email cannot belong to an account: same answer as a wrong password.
         let user = match Email::parse(&request.email) {

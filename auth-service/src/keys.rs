@@ -67,15 +67,14 @@ impl KeyRing {
                 path: path.display().to_string(),
                 reason,
             };
-            let key = SigningKey::from_pkcs8_pem(&pem)
-                .map_err(|error| format_error(error.to_string()))?;
+            let key = SigningKey::from_pkcs8_pem(&pem).map_err(|error| format_error(error.to_string()))?;
             let public = PublicKey {
                 kid: thumbprint(&key.verifying_key().to_bytes()),
                 bytes: key.verifying_key().to_bytes(),
             };
             if signing.is_none() {
-                let encoding = EncodingKey::from_ed_pem(pem.as_bytes())
-                    .map_err(|error| format_error(error.to_string()))?;
+                let encoding =
+                    EncodingKey::from_ed_pem(pem.as_bytes()).map_err(|error| format_error(error.to_string()))?;
                 signing = Some((public.kid.clone(), encoding));
             }
             published.push(public);
@@ -129,10 +128,7 @@ pub fn write_new_key(path: &Path) -> Result<(), KeyError> {
         path: path.display().to_string(),
         source,
     };
-    if let Some(parent) = path
-        .parent()
-        .filter(|parent| !parent.as_os_str().is_empty())
-    {
+    if let Some(parent) = path.parent().filter(|parent| !parent.as_os_str().is_empty()) {
         std::fs::create_dir_all(parent).map_err(io_error)?;
     }
     let mut options = std::fs::OpenOptions::new();
@@ -161,10 +157,7 @@ mod tests {
             .decode("11qYAYKxCrfVS_7TyWQHOg7hcvPapiMlrwIaaPcHURo")
             .expect("base64");
         let bytes: [u8; 32] = x.try_into().expect("32 bytes");
-        assert_eq!(
-            thumbprint(&bytes),
-            "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k"
-        );
+        assert_eq!(thumbprint(&bytes), "kPrK_qmxVWaYVA9wwBF6Iuo3vVzz7TxHCTwXBygrS4k");
     }
 
     #[test]
@@ -193,13 +186,7 @@ mod tests {
         let path = temp_path("junk.pem");
         std::fs::create_dir_all(path.parent().expect("parent")).expect("dir");
         std::fs::write(&path, "not a key").expect("write");
-        assert!(matches!(
-            KeyRing::load(&[&path]),
-            Err(KeyError::Format { .. })
-        ));
-        assert!(matches!(
-            KeyRing::load(&[] as &[&Path]),
-            Err(KeyError::NoKeys)
-        ));
+        assert!(matches!(KeyRing::load(&[&path]), Err(KeyError::Format { .. })));
+        assert!(matches!(KeyRing::load(&[] as &[&Path]), Err(KeyError::NoKeys)));
     }
 }

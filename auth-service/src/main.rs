@@ -5,11 +5,7 @@ use clap::{Parser, Subcommand};
 
 /// The Sextant auth service: accounts, sign-in and access tokens over gRPC.
 #[derive(Parser)]
-#[command(
-    version,
-    args_conflicts_with_subcommands = true,
-    subcommand_negates_reqs = true
-)]
+#[command(version, args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
 struct Cli {
     #[command(subcommand)]
     command: Option<Command>,
@@ -37,7 +33,5 @@ async fn main() -> anyhow::Result<()> {
     let _telemetry = sextant_common::telemetry::init("auth-service");
     let application = Application::build(cli.config).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
-    application
-        .run_until_stopped(sextant_common::shutdown::signal())
-        .await
+    application.run_until_stopped(sextant_common::shutdown::signal()).await
 }

@@ -52,13 +52,9 @@ impl Hasher {
         let known = stored.is_some();
         let stored = stored.unwrap_or_else(|| self.decoy.to_string());
         let matches = run_blocking(&self.slots, move || {
-            let parsed = PasswordHash::new(&stored)
-                .map_err(|error| Error::Internal(format!("stored hash: {error}")))?;
-            Ok::<_, Error>(
-                argon2()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok(),
-            )
+            let parsed =
+                PasswordHash::new(&stored).map_err(|error| Error::Internal(format!("stored hash: {error}")))?;
+            Ok::<_, Error>(argon2().verify_password(password.as_bytes(), &parsed).is_ok())
         })
         .await??;
         Ok(known && matches)
@@ -94,10 +90,7 @@ mod tests {
     async fn hash_then_verify_accepts_only_the_same_password() {
         let hasher = Hasher::new(2).await.expect("hasher");
         let stored = hasher.hash("correct horse".into()).await.expect("hash");
-        assert!(
-            stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"),
-            "{stored}"
-        );
+        assert!(stored.starts_with("$argon2id$v=19$m=19456,t=2,p=1$"), "{stored}");
         assert!(
             hasher
                 .verify("correct horse".into(), Some(stored.clone()))
@@ -115,11 +108,6 @@ mod tests {
     #[tokio::test]
     async fn verify_without_an_account_is_false_even_for_the_decoy_password() {
         let hasher = Hasher::new(1).await.expect("hasher");
-        assert!(
-            !hasher
-                .verify("anything at all".into(), None)
-                .await
-                .expect("verify")
-        );
+        assert!(!hasher.verify("anything at all".into(), None).await.expect("verify"));
     }
 }

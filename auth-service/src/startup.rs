@@ -47,10 +47,7 @@ impl Application {
             ttl_secs: i64::try_from(config.token_ttl_secs).context("JWT_TTL_SECS too large")?,
         };
         let service = AuthService::new(foundation.pool.clone(), hasher, Arc::new(keys), policy);
-        Ok(Self {
-            foundation,
-            service,
-        })
+        Ok(Self { foundation, service })
     }
 
     /// The address the server listens on.
@@ -59,10 +56,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes the calls in flight.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let dependencies = self.foundation.dependencies();
         let routes = Routes::new(AuthServiceServer::new(self.service));
         let served = grpc::serve(self.foundation.listener, dependencies, routes, shutdown).await;

@@ -52,10 +52,10 @@ pub async fn find_by_email(pool: &PgPool, email: &Email) -> Result<Option<User>,
 /// The account with this id.
 #[tracing::instrument(skip_all, fields(user_id = %id))]
 pub async fn find_by_id(pool: &PgPool, id: Uuid) -> Result<Option<User>, Error> {
-    Ok(sqlx::query_as::<_, User>(
-        "SELECT id, email, password_hash, created_at FROM users WHERE id = $1",
+    Ok(
+        sqlx::query_as::<_, User>("SELECT id, email, password_hash, created_at FROM users WHERE id = $1")
+            .bind(id)
+            .fetch_optional(pool)
+            .await?,
     )
-    .bind(id)
-    .fetch_optional(pool)
-    .await?)
 }

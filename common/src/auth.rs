@@ -100,11 +100,7 @@ pub struct Verifier {
 impl Verifier {
     /// A verifier for a fixed set of `(kid, raw 32-byte public key)` pairs, for the
     /// service that owns the keys.
-    pub fn with_keys<'a>(
-        issuer: &str,
-        audience: &str,
-        keys: impl IntoIterator<Item = (&'a str, &'a [u8])>,
-    ) -> Self {
+    pub fn with_keys<'a>(issuer: &str, audience: &str, keys: impl IntoIterator<Item = (&'a str, &'a [u8])>) -> Self {
         let keys = keys
             .into_iter()
             .map(|(kid, key)| (kid.to_owned(), DecodingKey::from_ed_der(key)))
@@ -140,11 +136,8 @@ impl Verifier {
 
     /// Verifies `token` and returns its claims.
     pub async fn verify(&self, token: &str) -> Result<Claims, TokenError> {
-        let header = jsonwebtoken::decode_header(token)
-            .map_err(|error| TokenError::Invalid(error.to_string()))?;
-        let kid = header
-            .kid
-            .ok_or_else(|| TokenError::Invalid("no kid".into()))?;
+        let header = jsonwebtoken::decode_header(token).map_err(|error| TokenError::Invalid(error.to_string()))?;
+        let kid = header.kid.ok_or_else(|| TokenError::Invalid("no kid".into()))?;
         if header.alg != Algorithm::EdDSA {
             return Err(TokenError::Invalid(format!("algorithm {:?}", header.alg)));
         }
@@ -157,19 +150,13 @@ impl Verifier {
     }
 
     /// Verifies the bearer token in a gRPC request's metadata.
-    pub async fn authenticate<T>(
-        &self,
-        request: &tonic::Request<T>,
-    ) -> Result<Claims, tonic::Status> {
+    pub async fn authenticate<T>(&self, request: &tonic::Request<T>) -> Result<Claims, tonic::Status> {
         let token = crate::metadata::bearer_token(request.metadata()).ok_or(TokenError::Missing)?;
         Ok(self.verify(token).await?)
     }
 
     fn decode_with_known_key(&self, token: &str, kid: &str) -> Result<Option<Claims>, TokenError> {
-        let keys = self
-            .keys
-            .read()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let keys = self.keys.read().unwrap_or_else(std::sync::PoisonError::into_inner);
         let Some(key) = keys.get(kid) else {
             return Ok(None);
         };
@@ -200,10 +187,7 @@ impl Verifier {
             .filter(|key| key.alg == "EdDSA")
             .map(|key| (key.kid.clone(), DecodingKey::from_ed_der(&key.public_key)))
             .collect();
-        *self
-            .keys
-            .write()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
+        *self.keys.write().unwrap_or_else(std::sync::PoisonError::into_inner) = keys;
         Ok(())
     }
 }

@@ -54,10 +54,7 @@ impl Cache {
     }
 
     fn is_stale(&self, key: &str) -> bool {
-        self.stale
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .contains(key)
+        self.stale.lock().unwrap_or_else(PoisonError::into_inner).contains(key)
     }
 
     /// The value under `key`, renewing its TTL; `None` when absent, stale, or when Redis
@@ -83,9 +80,7 @@ impl Cache {
     /// Stores `value` under `key` with the TTL.
     pub async fn set(&self, key: &str, value: &str) {
         let mut connection = self.connection.clone();
-        let result: redis::RedisResult<()> = connection
-            .set_ex(self.key(key), value, self.ttl_secs())
-            .await;
+        let result: redis::RedisResult<()> = connection.set_ex(self.key(key), value, self.ttl_secs()).await;
         if let Err(error) = &result {
             tracing::warn!(%error, key, "cache write failed");
         }
@@ -137,11 +132,7 @@ mod tests {
 
         proxy.set(Mode::Closed).await;
         cache.set("k", "during").await; // lost: Redis is away
-        assert_eq!(
-            cache.get("k").await,
-            None,
-            "reads fall back to the database"
-        );
+        assert_eq!(cache.get("k").await, None, "reads fall back to the database");
 
         proxy.set(Mode::Forward).await;
         assert_eq!(

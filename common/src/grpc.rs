@@ -44,10 +44,7 @@ pub async fn serve(
         .http2_keepalive_timeout(Some(Duration::from_secs(10)))
         .layer(TraceLayer::new_for_grpc().make_span_with(RpcSpan))
         .add_routes(routes.add_service(health_service))
-        .serve_with_incoming_shutdown(
-            TcpIncoming::from(listener).with_nodelay(Some(true)),
-            shutdown,
-        )
+        .serve_with_incoming_shutdown(TcpIncoming::from(listener).with_nodelay(Some(true)), shutdown)
         .await;
     watcher.abort();
     served

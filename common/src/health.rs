@@ -53,10 +53,7 @@ impl Dependency {
 /// Reports the overall status (service name `""`) as SERVING while every dependency
 /// answers and NOT_SERVING otherwise, re-checking every [`CHECK_INTERVAL`] until the
 /// returned task is aborted or the runtime stops.
-pub fn watch(
-    reporter: HealthReporter,
-    dependencies: Vec<Dependency>,
-) -> tokio::task::JoinHandle<()> {
+pub fn watch(reporter: HealthReporter, dependencies: Vec<Dependency>) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last = None;
         let mut ticker = tokio::time::interval(CHECK_INTERVAL);

@@ -57,11 +57,7 @@ impl Foundation {
             })?;
         let pool = connect::postgres(database_url, max_connections).await?;
         let redis = redis_url.map(connect::redis).transpose()?;
-        Ok(Self {
-            listener,
-            pool,
-            redis,
-        })
+        Ok(Self { listener, pool, redis })
     }
 
     /// The address the listener is bound to.

@@ -26,15 +26,10 @@ impl Drop for Telemetry {
 
 fn otlp_provider(service: &'static str) -> Option<SdkTracerProvider> {
     std::env::var_os("OTEL_EXPORTER_OTLP_ENDPOINT")?;
-    let exporter = match opentelemetry_otlp::SpanExporter::builder()
-        .with_tonic()
-        .build()
-    {
+    let exporter = match opentelemetry_otlp::SpanExporter::builder().with_tonic().build() {
         Ok(exporter) => exporter,
         Err(error) => {
-            eprintln!(
-                "OTEL_EXPORTER_OTLP_ENDPOINT is set but the exporter failed: {error}; spans are not exported"
-            );
+            eprintln!("OTEL_EXPORTER_OTLP_ENDPOINT is set but the exporter failed: {error}; spans are not exported");
             return None;
         }
     };
@@ -57,9 +52,7 @@ pub fn init(service: &'static str) -> Telemetry {
         .map(|provider| tracing_opentelemetry::layer().with_tracer(provider.tracer(service)));
     let registry = tracing_subscriber::registry().with(filter).with(otel);
     if json {
-        registry
-            .with(fmt::layer().json().with_current_span(true))
-            .init();
+        registry.with(fmt::layer().json().with_current_span(true)).init();
     } else {
         registry.with(fmt::layer()).init();
     }

@@ -3,6 +3,7 @@
 //! or backend away and bring it back without touching the shared servers.
 
 use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, PoisonError};
 
 use sqlx::{AssertSqlSafe, Connection, Executor, PgConnection};
 use tokio::net::{TcpListener, TcpStream};
@@ -11,8 +12,7 @@ use tokio::task::JoinSet;
 
 /// The PostgreSQL server tests use: `TEST_DATABASE_URL`, a URL to any database on it.
 pub fn postgres_server_url() -> String {
-    std::env::var("TEST_DATABASE_URL")
-        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
+    std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into())
 }
 
 /// The Redis server tests use: `TEST_REDIS_URL`.
@@ -36,9 +36,7 @@ pub fn with_database(url: &str, database: &str) -> String {
 pub async fn authority(url: &str) -> SocketAddr {
     let (_, rest) = url.split_once("://").expect("URL with a scheme");
     let host_port = rest.split(['/', '?']).next().unwrap_or(rest);
-    let host_port = host_port
-        .rsplit_once('@')
-        .map_or(host_port, |(_, host_port)| host_port);
+    let host_port = host_port.rsplit_once('@').map_or(host_port, |(_, host_port)| host_port);
     tokio::net::lookup_host(host_port)
         .await
         .expect("resolve host")
@@ -73,9 +71,7 @@ impl TestDb {
         let name = format!("sextant_test_{}", uuid::Uuid::new_v4().simple());
         let mut connection = PgConnection::connect(&server_url)
             .await
-            .unwrap_or_else(|error| {
-                panic!("cannot reach the test PostgreSQL at {server_url}: {error}")
-            });
+            .unwrap_or_else(|error| panic!("cannot reach the test PostgreSQL at {server_url}: {error}"));
         connection
             .execute(AssertSqlSafe(format!(r#"CREATE DATABASE "{name}""#)))
             .await
@@ -94,9 +90,7 @@ impl Drop for TestDb {
         // Drop runs inside the test's runtime, which cannot be blocked on; a thread with
         // its own small runtime does the work.
         let dropped = std::thread::spawn(move || {
-            let runtime = tokio::runtime::Builder::new_current_thread()
-                .enable_all()
-                .build()?;
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
             runtime.block_on(async {
                 let mut connection = PgConnection::connect(&server_url).await?;
                 connection
@@ -129,6 +123,7 @@ pub enum Mode {
 /// connections already open, as a real outage would.
 pub struct TcpProxy {
     addr: SocketAddr,
+    target: Arc<Mutex<SocketAddr>>,
     control: mpsc::Sender<(Mode, oneshot::Sender<()>)>,
 }
 
@@ -138,8 +133,15 @@ impl TcpProxy {
         let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind proxy");
         let addr = listener.local_addr().expect("proxy address");
         let (control, commands) = mpsc::channel(4);
-        tokio::spawn(run_proxy(listener, target, commands));
-        Self { addr, control }
+        let target = Arc::new(Mutex::new(target));
+        tokio::spawn(run_proxy(listener, Arc::clone(&target), commands));
+        Self { addr, target, control }
+    }
+
+    /// Sends new connections to `target` from now on (two services that call each other
+    /// can then be wired before both are listening).
+    pub fn retarget(&self, target: SocketAddr) {
+        *self.target.lock().unwrap_or_else(PoisonError::into_inner) = target;
     }
 
     /// The address clients connect to.
@@ -150,17 +152,14 @@ impl TcpProxy {
     /// Switches mode; returns once the new mode is in force.
     pub async fn set(&self, mode: Mode) {
         let (done, applied) = oneshot::channel();
-        self.control
-            .send((mode, done))
-            .await
-            .expect("proxy running");
+        self.control.send((mode, done)).await.expect("proxy running");
         applied.await.expect("proxy applied the mode");
     }
 }
 
 async fn run_proxy(
     listener: TcpListener,
-    target: SocketAddr,
+    target: Arc<Mutex<SocketAddr>>,
     mut commands: mpsc::Receiver<(Mode, oneshot::Sender<()>)>,
 ) {
     let addr = listener.local_addr().expect("proxy address");
@@ -182,6 +181,7 @@ async fn run_proxy(
             }
             accepted = async { listener.as_ref().expect("guarded").accept().await }, if listener.is_some() => {
                 let Ok((inbound, _)) = accepted else { continue };
+                let target = *target.lock().unwrap_or_else(PoisonError::into_inner);
                 connections.spawn(async move {
                     match mode {
                         Mode::Forward => {
@@ -213,10 +213,7 @@ mod tests {
             with_authority("postgres://u@h:5432/db?x=1", addr),
             "postgres://u@127.0.0.1:7/db?x=1"
         );
-        assert_eq!(
-            with_authority("redis://127.0.0.1:6379", addr),
-            "redis://127.0.0.1:7"
-        );
+        assert_eq!(with_authority("redis://127.0.0.1:6379", addr), "redis://127.0.0.1:7");
     }
 
     #[test]

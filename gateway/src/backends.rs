@@ -5,12 +5,17 @@ use std::future::Future;
 use std::time::Duration;
 
 use sextant_proto::auth::v1::auth_service_client::AuthServiceClient;
+use sextant_proto::file::v1::file_service_client::FileServiceClient;
+use sextant_proto::session::v1::session_service_client::SessionServiceClient;
 use tonic::transport::{Channel, Endpoint};
 use tonic_health::pb::health_client::HealthClient;
 use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus};
 
 use crate::Config;
 use crate::error::ApiError;
+
+/// Largest gRPC message to or from file-service (previews of 1,000 wide rows).
+const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Who is calling, as far as the backends need to know.
 pub struct CallContext<'a> {
@@ -37,8 +42,13 @@ pub enum Readiness {
 pub struct Backends {
     /// auth-service.
     pub auth: AuthServiceClient<Channel>,
+    /// session-service.
+    pub session: SessionServiceClient<Channel>,
+    /// file-service.
+    pub file: FileServiceClient<Channel>,
     all: Vec<(&'static str, Channel)>,
     timeout: Duration,
+    upload_timeout: Duration,
     ready_timeout: Duration,
 }
 
@@ -58,29 +68,41 @@ impl Backends {
     pub fn new(config: &Config) -> Result<Self, tonic::transport::Error> {
         let timeout = Duration::from_millis(config.backend_timeout_ms);
         let auth = channel(&config.auth_url, timeout)?;
+        let session = channel(&config.session_url, timeout)?;
+        let file = channel(&config.file_url, timeout)?;
         let all = vec![
             ("auth", auth.clone()),
-            ("session", channel(&config.session_url, timeout)?),
-            ("file", channel(&config.file_url, timeout)?),
+            ("session", session.clone()),
+            ("file", file.clone()),
             ("agent", channel(&config.agent_url, timeout)?),
         ];
         Ok(Self {
             auth: AuthServiceClient::new(auth),
+            session: SessionServiceClient::new(session),
+            file: FileServiceClient::new(file)
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
             all,
             timeout,
+            upload_timeout: Duration::from_secs(config.upload_timeout_secs),
             ready_timeout: Duration::from_millis(config.ready_timeout_ms),
         })
     }
 
     /// A request carrying `message`, the caller's metadata and the deadline.
     pub fn request<T>(&self, message: T, context: &CallContext<'_>) -> tonic::Request<T> {
+        self.request_with_deadline(message, context, self.timeout)
+    }
+
+    /// An upload request: a streamed body, with the (longer) upload deadline.
+    pub fn upload_request<T>(&self, stream: T, context: &CallContext<'_>) -> tonic::Request<T> {
+        self.request_with_deadline(stream, context, self.upload_timeout)
+    }
+
+    fn request_with_deadline<T>(&self, message: T, context: &CallContext<'_>, deadline: Duration) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
-        sextant_common::metadata::propagate(
-            request.metadata_mut(),
-            context.token,
-            context.request_id,
-        );
-        request.set_timeout(self.timeout);
+        sextant_common::metadata::propagate(request.metadata_mut(), context.token, context.request_id);
+        request.set_timeout(deadline);
         request
     }
 
@@ -90,14 +112,29 @@ impl Backends {
         backend: &'static str,
         call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
     ) -> Result<T, ApiError> {
+        self.call_with_deadline(backend, self.timeout, call).await
+    }
+
+    /// Runs an upload call to `backend` under the upload deadline.
+    pub async fn upload<T>(
+        &self,
+        backend: &'static str,
+        call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ApiError> {
+        self.call_with_deadline(backend, self.upload_timeout, call).await
+    }
+
+    async fn call_with_deadline<T>(
+        &self,
+        backend: &'static str,
+        deadline: Duration,
+        call: impl Future<Output = Result<tonic::Response<T>, tonic::Status>>,
+    ) -> Result<T, ApiError> {
         let started = tokio::time::Instant::now();
-        let result = match tokio::time::timeout(self.timeout, call).await {
+        let result = match tokio::time::timeout(deadline, call).await {
             Ok(Ok(response)) => Ok(response.into_inner()),
             // tonic enforces the request's own deadline too, and reports it as Cancelled.
-            Ok(Err(status))
-                if !(status.code() == tonic::Code::Cancelled
-                    && started.elapsed() >= self.timeout) =>
-            {
+            Ok(Err(status)) if !(status.code() == tonic::Code::Cancelled && started.elapsed() >= deadline) => {
                 Err(ApiError::from_status(backend, &status))
             }
             Ok(Err(_)) | Err(_) => {
@@ -105,10 +142,9 @@ impl Backends {
                 Err(ApiError::timeout(backend))
             }
         };
-        let outcome = result.as_ref().map_or_else(
-            |error| error.status().as_str().to_owned(),
-            |_| "ok".to_owned(),
-        );
+        let outcome = result
+            .as_ref()
+            .map_or_else(|error| error.status().as_str().to_owned(), |_| "ok".to_owned());
         crate::prometheus::backend_call(backend, &outcome);
         result
     }
@@ -117,13 +153,9 @@ impl Backends {
     pub async fn readiness(&self) -> Vec<(&'static str, Readiness)> {
         let checks = self.all.iter().map(|(name, channel)| async move {
             let mut client = HealthClient::new(channel.clone());
-            let check = client.check(HealthCheckRequest {
-                service: String::new(),
-            });
+            let check = client.check(HealthCheckRequest { service: String::new() });
             let readiness = match tokio::time::timeout(self.ready_timeout, check).await {
-                Ok(Ok(response)) if response.get_ref().status == ServingStatus::Serving as i32 => {
-                    Readiness::Serving
-                }
+                Ok(Ok(response)) if response.get_ref().status == ServingStatus::Serving as i32 => Readiness::Serving,
                 Ok(Ok(_)) => Readiness::NotServing,
                 Ok(Err(status)) if status.code() == tonic::Code::NotFound => Readiness::NotServing,
                 Ok(Err(_)) | Err(_) => Readiness::Unreachable,

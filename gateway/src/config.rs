@@ -44,4 +44,11 @@ pub struct Config {
     /// Largest request body accepted on JSON and form routes, in bytes.
     #[arg(long, env = "BODY_LIMIT_BYTES", default_value_t = 1024 * 1024)]
     pub body_limit_bytes: usize,
+    /// Largest file accepted by `POST /files`, in bytes (2 GiB by default); file-service
+    /// has its own limit too.
+    #[arg(long, env = "UPLOAD_LIMIT_BYTES", default_value_t = 2 * 1024 * 1024 * 1024)]
+    pub upload_limit_bytes: u64,
+    /// Deadline of a whole upload, transfer and profiling included, in seconds.
+    #[arg(long, env = "UPLOAD_TIMEOUT_SECS", default_value_t = 1_800)]
+    pub upload_timeout_secs: u64,
 }

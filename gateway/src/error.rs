@@ -106,9 +106,7 @@ impl ApiError {
             }
             _ => status.message().to_owned(),
         };
-        let code = code.map_or(Cow::Borrowed(default_code), |code| {
-            Cow::Owned(code.to_owned())
-        });
+        let code = code.map_or(Cow::Borrowed(default_code), |code| Cow::Owned(code.to_owned()));
         Self {
             status: http,
             code,
@@ -169,10 +167,9 @@ pub async fn render(request: Request, next: Next) -> Response {
     let body = ErrorBody { request_id, ..body };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);
-    parts.headers.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    parts
+        .headers
+        .insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     let json = serde_json::to_vec(&body).unwrap_or_default();
     Response::from_parts(parts, axum::body::Body::from(json))
 }
@@ -210,10 +207,7 @@ mod tests {
 
     #[test]
     fn internal_causes_are_not_sent_to_clients() {
-        let error = ApiError::from_status(
-            "auth",
-            &tonic::Status::internal("password column is null for id 42"),
-        );
+        let error = ApiError::from_status("auth", &tonic::Status::internal("password column is null for id 42"));
         assert_eq!(error.detail, "internal error");
         assert_eq!(error.code, "internal");
     }

@@ -57,10 +57,7 @@ impl Caller {
 impl FromRequestParts<AppState> for Caller {
     type Rejection = ApiError;
 
-    async fn from_request_parts(
-        parts: &mut Parts,
-        state: &AppState,
-    ) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
         let RequestId(request_id) = RequestId::from_request_parts(parts, state)
             .await
             .unwrap_or_else(|never| match never {});
@@ -72,17 +69,13 @@ impl FromRequestParts<AppState> for Caller {
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, token)| token.trim().to_owned())
             .ok_or_else(|| ApiError::unauthenticated("missing bearer token"))?;
-        let claims = state
-            .verifier
-            .verify(&token)
-            .await
-            .map_err(|error| match error {
-                TokenError::KeysUnavailable(_) => ApiError::from_status("auth", &error.into()),
-                _ => {
-                    tracing::debug!(%error, "token refused");
-                    ApiError::unauthenticated("invalid or expired token")
-                }
-            })?;
+        let claims = state.verifier.verify(&token).await.map_err(|error| match error {
+            TokenError::KeysUnavailable(_) => ApiError::from_status("auth", &error.into()),
+            _ => {
+                tracing::debug!(%error, "token refused");
+                ApiError::unauthenticated("invalid or expired token")
+            }
+        })?;
         tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
         Ok(Self { token, request_id })
     }
@@ -99,9 +92,7 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for Json<T> {
         axum::Json::<T>::from_request(request, state)
             .await
             .map(|axum::Json(value)| Self(value))
-            .map_err(|rejection| {
-                ApiError::from_rejection(rejection.status(), rejection.body_text())
-            })
+            .map_err(|rejection| ApiError::from_rejection(rejection.status(), rejection.body_text()))
     }
 }
 
@@ -122,9 +113,7 @@ impl<T: DeserializeOwned + Send, S: Send + Sync> FromRequest<S> for FormOrJson<T
             axum::Form::<T>::from_request(request, state)
                 .await
                 .map(|axum::Form(value)| Self(value))
-                .map_err(|rejection| {
-                    ApiError::from_rejection(rejection.status(), rejection.body_text())
-                })
+                .map_err(|rejection| ApiError::from_rejection(rejection.status(), rejection.body_text()))
         } else {
             Json::<T>::from_request(request, state)
                 .await

@@ -16,6 +16,7 @@ mod extract;
 mod prometheus;
 mod routes;
 mod startup;
+mod values;
 
 pub use config::Config;
 pub use startup::Application;

@@ -37,10 +37,7 @@ pub fn install() {
 /// `GET /metrics`: the text exposition format.
 pub async fn render() -> impl IntoResponse {
     (
-        [(
-            axum::http::header::CONTENT_TYPE,
-            "text/plain; version=0.0.4",
-        )],
+        [(axum::http::header::CONTENT_TYPE, "text/plain; version=0.0.4")],
         handle().render(),
     )
 }
@@ -61,12 +58,12 @@ pub async fn track(request: Request, next: Next) -> Response {
         ("status", response.status().as_u16().to_string()),
     ];
     metrics::counter!("http_requests_total", &labels).increment(1);
-    metrics::histogram!("http_request_duration_seconds", &labels)
-        .record(started.elapsed().as_secs_f64());
+    metrics::histogram!("http_request_duration_seconds", &labels).record(started.elapsed().as_secs_f64());
     response
 }
 
 /// Counts one backend call by backend and outcome (`ok` or the HTTP status it became).
 pub fn backend_call(backend: &'static str, outcome: &str) {
-    metrics::counter!("gateway_backend_calls_total", "backend" => backend, "outcome" => outcome.to_owned()).increment(1);
+    metrics::counter!("gateway_backend_calls_total", "backend" => backend, "outcome" => outcome.to_owned())
+        .increment(1);
 }

@@ -32,6 +32,8 @@ pub struct AppState {
     pub backends: Backends,
     /// Verifies access tokens with auth-service's published keys.
     pub verifier: Arc<Verifier>,
+    /// Largest file accepted by `POST /files`, in bytes.
+    pub upload_limit: u64,
 }
 
 /// A bound gateway, ready to serve.
@@ -66,9 +68,7 @@ fn cors(origins: &[String]) -> anyhow::Result<CorsLayer> {
     let origins = origins
         .iter()
         .filter(|origin| !origin.trim().is_empty())
-        .map(|origin| {
-            HeaderValue::from_str(origin.trim()).with_context(|| format!("CORS origin {origin:?}"))
-        })
+        .map(|origin| HeaderValue::from_str(origin.trim()).with_context(|| format!("CORS origin {origin:?}")))
         .collect::<anyhow::Result<Vec<_>>>()?;
     Ok(CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
@@ -91,16 +91,12 @@ impl Application {
             .with_context(|| format!("binding {}", config.listen_addr))?;
         let backends = Backends::new(&config).context("backend URLs")?;
         let timeout = Duration::from_millis(config.backend_timeout_ms);
-        let verifier = Verifier::remote(
-            &config.jwt_issuer,
-            &config.jwt_audience,
-            &config.auth_url,
-            timeout,
-        )
-        .context("AUTH_URL")?;
+        let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout)
+            .context("AUTH_URL")?;
         let state = AppState {
             backends,
             verifier: Arc::new(verifier),
+            upload_limit: config.upload_limit_bytes,
         };
         let request_id = HeaderName::from_static(REQUEST_ID);
         let layers = ServiceBuilder::new()
@@ -128,10 +124,7 @@ impl Application {
     }
 
     /// Serves until `shutdown` resolves, then finishes the requests in flight.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send + 'static,
-    ) -> anyhow::Result<()> {
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
         axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown)
             .await

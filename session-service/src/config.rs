@@ -10,7 +10,11 @@ pub struct Config {
     #[arg(long, env = "SESSION_LISTEN_ADDR", default_value = "127.0.0.1:8001")]
     pub listen_addr: SocketAddr,
     /// PostgreSQL database owned by this service; migrated at start.
-    #[arg(long, env = "SESSION_DATABASE_URL", default_value = "postgres://postgres@127.0.0.1:5432/sextant_session")]
+    #[arg(
+        long,
+        env = "SESSION_DATABASE_URL",
+        default_value = "postgres://postgres@127.0.0.1:5432/sextant_session"
+    )]
     pub database_url: String,
     /// Size of the database connection pool.
     #[arg(long, env = "SESSION_DATABASE_MAX_CONNECTIONS", default_value_t = 10)]

@@ -13,10 +13,10 @@ use sqlx::PgPool;
 use tonic::transport::Channel;
 use tonic::{Request, Response, Status};
 
+use crate::Error;
 use crate::active::ActiveCache;
 use crate::domain::{SessionId, Title, UserId};
 use crate::store::{self, Session};
-use crate::Error;
 
 /// The service state shared by every call.
 pub struct SessionService {
@@ -29,8 +29,20 @@ pub struct SessionService {
 
 impl SessionService {
     /// Wires the service.
-    pub fn new(pool: PgPool, cache: ActiveCache, verifier: Arc<Verifier>, files: FileServiceClient<Channel>, call_timeout: Duration) -> Self {
-        Self { pool, cache, verifier, files, call_timeout }
+    pub fn new(
+        pool: PgPool,
+        cache: ActiveCache,
+        verifier: Arc<Verifier>,
+        files: FileServiceClient<Channel>,
+        call_timeout: Duration,
+    ) -> Self {
+        Self {
+            pool,
+            cache,
+            verifier,
+            files,
+            call_timeout,
+        }
     }
 
     async fn user<T>(&self, request: &Request<T>) -> Result<UserId, Status> {
@@ -41,8 +53,14 @@ impl SessionService {
 
     /// Asks file-service to forget the session, with the caller's identity.
     async fn forget_files<T>(&self, request: &Request<T>, session: SessionId) -> Result<(), Error> {
-        let mut forget = Request::new(ForgetSessionRequest { session_id: session.0.to_string() });
-        metadata::propagate(forget.metadata_mut(), metadata::bearer_token(request.metadata()), metadata::request_id(request.metadata()));
+        let mut forget = Request::new(ForgetSessionRequest {
+            session_id: session.0.to_string(),
+        });
+        metadata::propagate(
+            forget.metadata_mut(),
+            metadata::bearer_token(request.metadata()),
+            metadata::request_id(request.metadata()),
+        );
         forget.set_timeout(self.call_timeout);
         match tokio::time::timeout(self.call_timeout, self.files.clone().forget_session(forget)).await {
             Ok(Ok(_)) => Ok(()),
@@ -66,23 +84,36 @@ fn to_proto(session: &Session) -> pb::Session {
 #[tonic::async_trait]
 impl pb::session_service_server::SessionService for SessionService {
     #[tracing::instrument(skip_all, fields(user_id))]
-    async fn create_session(&self, request: Request<pb::CreateSessionRequest>) -> Result<Response<pb::CreateSessionResponse>, Status> {
+    async fn create_session(
+        &self,
+        request: Request<pb::CreateSessionRequest>,
+    ) -> Result<Response<pb::CreateSessionResponse>, Status> {
         let user = self.user(&request).await?;
         let title = Title::parse(&request.get_ref().title)?;
         let session = store::create(&self.pool, user, &title).await?;
         self.cache.put(user, Some(&session)).await;
-        Ok(Response::new(pb::CreateSessionResponse { session: Some(to_proto(&session)) }))
+        Ok(Response::new(pb::CreateSessionResponse {
+            session: Some(to_proto(&session)),
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(user_id))]
-    async fn list_sessions(&self, request: Request<pb::ListSessionsRequest>) -> Result<Response<pb::ListSessionsResponse>, Status> {
+    async fn list_sessions(
+        &self,
+        request: Request<pb::ListSessionsRequest>,
+    ) -> Result<Response<pb::ListSessionsResponse>, Status> {
         let user = self.user(&request).await?;
         let sessions = store::list(&self.pool, user).await?;
-        Ok(Response::new(pb::ListSessionsResponse { sessions: sessions.iter().map(to_proto).collect() }))
+        Ok(Response::new(pb::ListSessionsResponse {
+            sessions: sessions.iter().map(to_proto).collect(),
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(user_id))]
-    async fn get_active_session(&self, request: Request<pb::GetActiveSessionRequest>) -> Result<Response<pb::GetActiveSessionResponse>, Status> {
+    async fn get_active_session(
+        &self,
+        request: Request<pb::GetActiveSessionRequest>,
+    ) -> Result<Response<pb::GetActiveSessionResponse>, Status> {
         let user = self.user(&request).await?;
         let session = match self.cache.get(user).await {
             Some(session) => session,
@@ -92,20 +123,30 @@ impl pb::session_service_server::SessionService for SessionService {
                 session
             }
         };
-        Ok(Response::new(pb::GetActiveSessionResponse { session: Some(to_proto(&session)) }))
+        Ok(Response::new(pb::GetActiveSessionResponse {
+            session: Some(to_proto(&session)),
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(user_id))]
-    async fn set_active_session(&self, request: Request<pb::SetActiveSessionRequest>) -> Result<Response<pb::SetActiveSessionResponse>, Status> {
+    async fn set_active_session(
+        &self,
+        request: Request<pb::SetActiveSessionRequest>,
+    ) -> Result<Response<pb::SetActiveSessionResponse>, Status> {
         let user = self.user(&request).await?;
         let title = Title::parse(&request.get_ref().title).map_err(|_| Error::NotFound)?;
         let session = store::activate(&self.pool, user, &title).await?;
         self.cache.put(user, Some(&session)).await;
-        Ok(Response::new(pb::SetActiveSessionResponse { session: Some(to_proto(&session)) }))
+        Ok(Response::new(pb::SetActiveSessionResponse {
+            session: Some(to_proto(&session)),
+        }))
     }
 
     #[tracing::instrument(skip_all, fields(user_id))]
-    async fn delete_session(&self, request: Request<pb::DeleteSessionRequest>) -> Result<Response<pb::DeleteSessionResponse>, Status> {
+    async fn delete_session(
+        &self,
+        request: Request<pb::DeleteSessionRequest>,
+    ) -> Result<Response<pb::DeleteSessionResponse>, Status> {
         let user = self.user(&request).await?;
         let title = Title::parse(&request.get_ref().title).map_err(|_| Error::NotFound)?;
         let session = store::find(&self.pool, user, &title).await?.ok_or(Error::NotFound)?;

@@ -30,19 +30,33 @@ impl Application {
     /// Binds the listener, connects to PostgreSQL (which must answer) and Redis (lazily),
     /// and migrates.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
-        let foundation =
-            Foundation::start(config.listen_addr, &config.database_url, config.database_max_connections, Some(&config.redis_url))
-                .await?;
-        sqlx::migrate!().run(&foundation.pool).await.context("migrating the session database")?;
+        let foundation = Foundation::start(
+            config.listen_addr,
+            &config.database_url,
+            config.database_max_connections,
+            Some(&config.redis_url),
+        )
+        .await?;
+        sqlx::migrate!()
+            .run(&foundation.pool)
+            .await
+            .context("migrating the session database")?;
         let timeout = Duration::from_millis(config.call_timeout_ms);
-        let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout).context("AUTH_URL")?;
+        let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout)
+            .context("AUTH_URL")?;
         let files = Endpoint::from_shared(config.file_url.clone())
             .context("FILE_URL")?
             .connect_timeout(timeout)
             .connect_lazy();
         let redis = foundation.redis.clone().context("Redis is configured")?;
         let cache = ActiveCache::new(Cache::new(redis, config.redis_prefix, TTL));
-        let service = SessionService::new(foundation.pool.clone(), cache, Arc::new(verifier), FileServiceClient::new(files), timeout);
+        let service = SessionService::new(
+            foundation.pool.clone(),
+            cache,
+            Arc::new(verifier),
+            FileServiceClient::new(files),
+            timeout,
+        );
         Ok(Self { foundation, service })
     }
 

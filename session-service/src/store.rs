@@ -59,7 +59,10 @@ async fn deactivate_all(tx: &mut Transaction<'static, Postgres>, user: UserId) -
 pub async fn create(pool: &PgPool, user: UserId, title: &Title) -> Result<Session, Error> {
     let mut tx = begin_for(pool, user).await?;
     deactivate_all(&mut tx, user).await?;
-    let session = sqlx::query_as::<_, Session>(concat!("INSERT INTO sessions (id, user_id, title, active) VALUES ($1, $2, $3, true) RETURNING ", columns!()))
+    let session = sqlx::query_as::<_, Session>(concat!(
+        "INSERT INTO sessions (id, user_id, title, active) VALUES ($1, $2, $3, true) RETURNING ",
+        columns!()
+    ))
     .bind(Uuid::now_v7())
     .bind(user.0)
     .bind(title.as_str())
@@ -76,7 +79,11 @@ pub async fn create(pool: &PgPool, user: UserId, title: &Title) -> Result<Sessio
 /// The user's sessions, newest first.
 #[tracing::instrument(skip_all, fields(user_id = %user.0))]
 pub async fn list(pool: &PgPool, user: UserId) -> Result<Vec<Session>, Error> {
-    Ok(sqlx::query_as::<_, Session>(concat!("SELECT ", columns!(), " FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC"))
+    Ok(sqlx::query_as::<_, Session>(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM sessions WHERE user_id = $1 ORDER BY created_at DESC, id DESC"
+    ))
     .bind(user.0)
     .fetch_all(pool)
     .await?)
@@ -85,37 +92,52 @@ pub async fn list(pool: &PgPool, user: UserId) -> Result<Vec<Session>, Error> {
 /// The user's active session, if any.
 #[tracing::instrument(skip_all, fields(user_id = %user.0))]
 pub async fn active(pool: &PgPool, user: UserId) -> Result<Option<Session>, Error> {
-    Ok(sqlx::query_as::<_, Session>(concat!("SELECT ", columns!(), " FROM sessions WHERE user_id = $1 AND active"))
-        .bind(user.0)
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as::<_, Session>(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM sessions WHERE user_id = $1 AND active"
+    ))
+    .bind(user.0)
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// The user's session with this title, if any.
 #[tracing::instrument(skip_all, fields(user_id = %user.0))]
 pub async fn find(pool: &PgPool, user: UserId, title: &Title) -> Result<Option<Session>, Error> {
-    Ok(sqlx::query_as::<_, Session>(concat!("SELECT ", columns!(), " FROM sessions WHERE user_id = $1 AND title = $2"))
-        .bind(user.0)
-        .bind(title.as_str())
-        .fetch_optional(pool)
-        .await?)
+    Ok(sqlx::query_as::<_, Session>(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM sessions WHERE user_id = $1 AND title = $2"
+    ))
+    .bind(user.0)
+    .bind(title.as_str())
+    .fetch_optional(pool)
+    .await?)
 }
 
 /// Makes the session with this title the user's only active one.
 #[tracing::instrument(skip_all, fields(user_id = %user.0))]
 pub async fn activate(pool: &PgPool, user: UserId, title: &Title) -> Result<Session, Error> {
     let mut tx = begin_for(pool, user).await?;
-    let target = sqlx::query_as::<_, Session>(concat!("SELECT ", columns!(), " FROM sessions WHERE user_id = $1 AND title = $2"))
-        .bind(user.0)
-        .bind(title.as_str())
-        .fetch_optional(&mut *tx)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let target = sqlx::query_as::<_, Session>(concat!(
+        "SELECT ",
+        columns!(),
+        " FROM sessions WHERE user_id = $1 AND title = $2"
+    ))
+    .bind(user.0)
+    .bind(title.as_str())
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::NotFound)?;
     if target.active {
         return Ok(target);
     }
     deactivate_all(&mut tx, user).await?;
-    let session = sqlx::query_as::<_, Session>(concat!("UPDATE sessions SET active = true, updated_at = now() WHERE id = $1 RETURNING ", columns!()))
+    let session = sqlx::query_as::<_, Session>(concat!(
+        "UPDATE sessions SET active = true, updated_at = now() WHERE id = $1 RETURNING ",
+        columns!()
+    ))
     .bind(target.id)
     .fetch_one(&mut *tx)
     .await?;
@@ -138,7 +160,10 @@ pub async fn delete(pool: &PgPool, user: UserId, id: SessionId) -> Result<(), Er
         Some(true) => return Err(Error::DeleteActive),
         Some(false) => {}
     }
-    sqlx::query("DELETE FROM sessions WHERE id = $1").bind(id.0).execute(&mut *tx).await?;
+    sqlx::query("DELETE FROM sessions WHERE id = $1")
+        .bind(id.0)
+        .execute(&mut *tx)
+        .await?;
     tx.commit().await?;
     Ok(())
 }

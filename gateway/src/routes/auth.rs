@@ -52,9 +52,8 @@ pub struct TokenBody {
 }
 
 fn user_of(user: Option<pb::User>) -> Result<UserBody, ApiError> {
-    user.map(UserBody::from).ok_or_else(|| {
-        ApiError::from_status("auth", &tonic::Status::internal("response without a user"))
-    })
+    user.map(UserBody::from)
+        .ok_or_else(|| ApiError::from_status("auth", &tonic::Status::internal("response without a user")))
 }
 
 /// Creates an account.
@@ -72,9 +71,7 @@ pub async fn register(
         },
         &request_id.context(),
     );
-    let response = backends
-        .call("auth", backends.auth.clone().register(request))
-        .await?;
+    let response = backends.call("auth", backends.auth.clone().register(request)).await?;
     Ok((StatusCode::CREATED, axum::Json(user_of(response.user)?)))
 }
 
@@ -93,9 +90,7 @@ pub async fn login(
         },
         &request_id.context(),
     );
-    let response = backends
-        .call("auth", backends.auth.clone().login(request))
-        .await?;
+    let response = backends.call("auth", backends.auth.clone().login(request)).await?;
     Ok(axum::Json(TokenBody {
         access_token: response.access_token,
         token_type: response.token_type,
@@ -105,10 +100,7 @@ pub async fn login(
 
 /// The caller's account.
 #[tracing::instrument(skip_all)]
-pub async fn me(
-    State(state): State<AppState>,
-    caller: Caller,
-) -> Result<axum::Json<UserBody>, ApiError> {
+pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<UserBody>, ApiError> {
     let backends = &state.backends;
     let request = backends.request(pb::GetCurrentUserRequest {}, &caller.context());
     let response = backends

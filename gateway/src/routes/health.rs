@@ -16,10 +16,7 @@ pub async fn healthz() -> Json<Value> {
 }
 
 /// 200 when every backend reports SERVING, else 503 naming the ones that do not.
-pub async fn readyz(
-    State(state): State<AppState>,
-    RequestId(request_id): RequestId,
-) -> (StatusCode, Json<Value>) {
+pub async fn readyz(State(state): State<AppState>, RequestId(request_id): RequestId) -> (StatusCode, Json<Value>) {
     let readiness = state.backends.readiness().await;
     let unready: Vec<&str> = readiness
         .iter()
@@ -28,18 +25,10 @@ pub async fn readyz(
         .collect();
     let backends: Map<String, Value> = readiness
         .iter()
-        .map(|(name, status)| {
-            (
-                (*name).to_owned(),
-                serde_json::to_value(status).unwrap_or(Value::Null),
-            )
-        })
+        .map(|(name, status)| ((*name).to_owned(), serde_json::to_value(status).unwrap_or(Value::Null)))
         .collect();
     if unready.is_empty() {
-        (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "backends": backends })),
-        )
+        (StatusCode::OK, Json(json!({ "status": "ready", "backends": backends })))
     } else {
         let body = json!({
             "status": "unready",

@@ -2,11 +2,14 @@
 //! `/api/v1/gateway` (DESIGN.md section 4).
 
 mod auth;
+mod files;
 mod health;
 mod pending;
+mod sessions;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{delete, get, post};
 
 use crate::error::ApiError;
 use crate::startup::AppState;
@@ -20,6 +23,24 @@ pub fn router() -> Router<AppState> {
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
         .route("/auth/me", get(auth::me))
+        .route("/sessions", get(sessions::list).post(sessions::create))
+        .route("/sessions/", get(sessions::list).post(sessions::create))
+        .route("/sessions/active", get(sessions::active))
+        .route("/sessions/active/{title}", post(sessions::activate))
+        .route("/sessions/{title}", delete(sessions::delete))
+        // Uploads stream past the JSON body limit; `files::upload` enforces its own.
+        .route(
+            "/files",
+            post(files::upload).layer(DefaultBodyLimit::disable()).get(files::list),
+        )
+        .route(
+            "/files/",
+            post(files::upload).layer(DefaultBodyLimit::disable()).get(files::list),
+        )
+        .route("/files/active", get(files::active).post(files::activate))
+        .route("/files/{file_name}", delete(files::delete))
+        .route("/files/{file_name}/profile", get(files::profile))
+        .route("/files/{file_name}/preview", get(files::preview))
         .merge(pending::router());
     Router::new()
         .route("/healthz", get(health::healthz))

@@ -8,25 +8,9 @@ use crate::error::ApiError;
 use crate::extract::Caller;
 use crate::startup::AppState;
 
-/// `/sessions*` and `/files*` (TODO(#3)) and `/chat/*` (TODO(#4)).
+/// `/chat/*` (TODO(#4)).
 pub fn router() -> Router<AppState> {
-    let mut router = Router::new();
-    for (prefix, what) in [("/sessions", "sessions"), ("/files", "files")] {
-        router = router
-            .route(
-                prefix,
-                any(move |_: Caller| async move { ApiError::not_implemented(what) }),
-            )
-            .route(
-                &format!("{prefix}/"),
-                any(move |_: Caller| async move { ApiError::not_implemented(what) }),
-            )
-            .route(
-                &format!("{prefix}/{{*rest}}"),
-                any(move |_: Caller| async move { ApiError::not_implemented(what) }),
-            );
-    }
-    router.route(
+    Router::new().route(
         "/chat/{*rest}",
         any(|_: Caller| async { ApiError::not_implemented("chat routes") }),
     )

@@ -15,9 +15,7 @@ async fn register_then_login_with_json_and_form_then_me() {
     assert_eq!(user["email"], "Ada@example.com");
     let id = user["id"].as_str().expect("id");
     assert!(
-        user["created_at"]
-            .as_str()
-            .is_some_and(|at| at.ends_with('Z')),
+        user["created_at"].as_str().is_some_and(|at| at.ends_with('Z')),
         "{user}"
     );
 
@@ -55,9 +53,7 @@ async fn duplicate_email_in_another_letter_case_is_a_conflict() {
     )
     .await;
     assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|detail| detail.contains("email")),
+        body["detail"].as_str().is_some_and(|detail| detail.contains("email")),
         "{body}"
     );
     // The first account is untouched: its password still works.
@@ -143,12 +139,7 @@ async fn missing_fields_are_422_and_malformed_json_is_400() {
         .send()
         .await
         .expect("send");
-    assert_error(
-        not_json,
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
-    )
-    .await;
+    assert_error(not_json, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
 
     let too_large = app
         .client
@@ -157,12 +148,7 @@ async fn missing_fields_are_422_and_malformed_json_is_400() {
         .send()
         .await
         .expect("send");
-    assert_error(
-        too_large,
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-    )
-    .await;
+    assert_error(too_large, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
 
     let form_without_password = app
         .client
@@ -171,12 +157,7 @@ async fn missing_fields_are_422_and_malformed_json_is_400() {
         .send()
         .await
         .expect("send");
-    assert_error(
-        form_without_password,
-        StatusCode::UNPROCESSABLE_ENTITY,
-        "invalid_input",
-    )
-    .await;
+    assert_error(form_without_password, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
 }
 
 #[tokio::test]
@@ -214,10 +195,7 @@ async fn wrong_password_and_unknown_email_get_the_same_401() {
         without_request_id(wrong_password.clone()),
         without_request_id(unknown_email)
     );
-    assert_eq!(
-        without_request_id(wrong_password),
-        without_request_id(malformed_email)
-    );
+    assert_eq!(without_request_id(wrong_password), without_request_id(malformed_email));
 }
 
 #[tokio::test]
@@ -229,8 +207,7 @@ async fn concurrent_logins_do_not_stall_other_requests() {
         StatusCode::CREATED
     );
 
-    let logins =
-        futures::future::join_all((0..12).map(|_| app.login_json("storm@example.com", PASSWORD)));
+    let logins = futures::future::join_all((0..12).map(|_| app.login_json("storm@example.com", PASSWORD)));
     let probes = async {
         let mut answered = 0;
         for _ in 0..5 {

@@ -12,6 +12,8 @@ use sextant_common::testing::{self, Mode, TcpProxy, TestDb};
 /// Backend deadline in tests: short, so the hung-backend test is quick, but longer than
 /// a service's wait for a database connection, so an outage shows as the service's 503.
 pub const BACKEND_TIMEOUT_MS: u64 = 3_000;
+/// The gateway's upload limit in tests.
+pub const UPLOAD_LIMIT_BYTES: u64 = 1024 * 1024;
 /// The password every test account uses.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -26,6 +28,10 @@ pub struct TestApp {
     pub postgres: TcpProxy,
     pub redis: TcpProxy,
     pub auth_backend: TcpProxy,
+    /// session-service's way to file-service.
+    pub file_backend: TcpProxy,
+    /// The prefix of every Redis key of this test.
+    pub redis_prefix: String,
     _databases: Vec<TestDb>,
 }
 
@@ -67,6 +73,7 @@ impl TestApp {
         let redis_url = testing::redis_url();
         let redis = TcpProxy::start(testing::authority(&redis_url).await).await;
         let redis_via_proxy = testing::with_authority(&redis_url, redis.addr());
+        let redis_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
         let mut databases = Vec::new();
         let mut database_url = async || {
             let database = TestDb::create().await;
@@ -91,24 +98,27 @@ impl TestApp {
             .await
             .expect("build auth-service");
         let auth_backend = TcpProxy::start(auth.local_addr()).await;
-        spawn(
-            "auth-service",
-            auth.run_until_stopped(std::future::pending()),
-        );
+        spawn("auth-service", auth.run_until_stopped(std::future::pending()));
 
+        // session-service and file-service call each other: session-service reaches
+        // file-service through a proxy aimed once file-service listens.
+        let file_backend = TcpProxy::start(auth_backend.addr()).await;
         let session = session_service::Application::build(session_service::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
             database_url: database_url().await,
             database_max_connections: 5,
             redis_url: redis_via_proxy.clone(),
+            redis_prefix: redis_prefix.clone(),
+            auth_url: format!("http://{}", auth_backend.addr()),
+            file_url: format!("http://{}", file_backend.addr()),
+            jwt_issuer: "sextant-auth".into(),
+            jwt_audience: "sextant".into(),
+            call_timeout_ms: BACKEND_TIMEOUT_MS,
         })
         .await
         .expect("build session-service");
         let session_url = format!("http://{}", session.local_addr());
-        spawn(
-            "session-service",
-            session.run_until_stopped(std::future::pending()),
-        );
+        spawn("session-service", session.run_until_stopped(std::future::pending()));
 
         let file = file_service::Application::build(file_service::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
@@ -119,10 +129,8 @@ impl TestApp {
         .await
         .expect("build file-service");
         let file_url = format!("http://{}", file.local_addr());
-        spawn(
-            "file-service",
-            file.run_until_stopped(std::future::pending()),
-        );
+        file_backend.retarget(file.local_addr());
+        spawn("file-service", file.run_until_stopped(std::future::pending()));
 
         let agent = agent_service::Application::build(agent_service::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
@@ -133,10 +141,7 @@ impl TestApp {
         .await
         .expect("build agent-service");
         let agent_url = format!("http://{}", agent.local_addr());
-        spawn(
-            "agent-service",
-            agent.run_until_stopped(std::future::pending()),
-        );
+        spawn("agent-service", agent.run_until_stopped(std::future::pending()));
 
         let gateway = gateway::Application::build(gateway::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
@@ -150,6 +155,8 @@ impl TestApp {
             backend_timeout_ms: BACKEND_TIMEOUT_MS,
             ready_timeout_ms: 500,
             body_limit_bytes: 64 * 1024,
+            upload_limit_bytes: UPLOAD_LIMIT_BYTES,
+            upload_timeout_secs: 60,
         })
         .await
         .expect("build gateway");
@@ -164,6 +171,8 @@ impl TestApp {
             postgres,
             redis,
             auth_backend,
+            file_backend,
+            redis_prefix,
             _databases: databases,
         };
         app.wait_until_ready(true).await;
@@ -183,12 +192,7 @@ impl TestApp {
             StatusCode::SERVICE_UNAVAILABLE
         };
         eventually(&format!("/readyz to answer {want}"), || async {
-            let response = self
-                .client
-                .get(format!("{}/readyz", self.root))
-                .send()
-                .await
-                .ok()?;
+            let response = self.client.get(format!("{}/readyz", self.root)).send().await.ok()?;
             (response.status() == want).then_some(())
         })
         .await;
@@ -227,20 +231,9 @@ impl TestApp {
 
     /// Registers `email` and returns an access token for it.
     pub async fn signed_in(&self, email: &str) -> String {
-        assert_eq!(
-            self.register(email, PASSWORD).await.status(),
-            StatusCode::CREATED
-        );
-        let body: Value = self
-            .login_json(email, PASSWORD)
-            .await
-            .json()
-            .await
-            .expect("token json");
-        body["access_token"]
-            .as_str()
-            .expect("access_token")
-            .to_owned()
+        assert_eq!(self.register(email, PASSWORD).await.status(), StatusCode::CREATED);
+        let body: Value = self.login_json(email, PASSWORD).await.json().await.expect("token json");
+        body["access_token"].as_str().expect("access_token").to_owned()
     }
 
     pub async fn me(&self, token: &str) -> reqwest::Response {
@@ -268,10 +261,7 @@ where
         if let Some(value) = check().await {
             return value;
         }
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "timed out waiting for {what}"
-        );
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
@@ -286,9 +276,7 @@ pub async fn assert_error(response: reqwest::Response, status: StatusCode, code:
     let body: Value = response.json().await.expect("JSON error body");
     assert_eq!(body["code"], code, "code in {body}");
     assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|detail| !detail.is_empty()),
+        body["detail"].as_str().is_some_and(|detail| !detail.is_empty()),
         "detail in {body}"
     );
     let body_request_id = body["request_id"].as_str().expect("request_id");

@@ -14,21 +14,14 @@ async fn readyz(app: &TestApp) -> (StatusCode, Value) {
         .send()
         .await
         .expect("readyz");
-    (
-        response.status(),
-        response.json().await.expect("readyz json"),
-    )
+    (response.status(), response.json().await.expect("readyz json"))
 }
 
 /// Polls `/readyz` until it answers 503 with backends matching `want`; returns the body.
-async fn unready_until(
-    app: &TestApp,
-    want: impl Fn(&serde_json::Map<String, Value>) -> bool,
-) -> Value {
+async fn unready_until(app: &TestApp, want: impl Fn(&serde_json::Map<String, Value>) -> bool) -> Value {
     eventually("/readyz to report the outage", || async {
         let (status, body) = readyz(app).await;
-        (status == StatusCode::SERVICE_UNAVAILABLE && want(body["backends"].as_object()?))
-            .then_some(body)
+        (status == StatusCode::SERVICE_UNAVAILABLE && want(body["backends"].as_object()?)).then_some(body)
     })
     .await
 }
@@ -42,10 +35,7 @@ async fn readyz_turns_unready_while_postgres_or_redis_is_away_and_recovers() {
 
     // Every service uses PostgreSQL; each notices at its own next check.
     app.set_postgres(Mode::Closed).await;
-    let body = unready_until(&app, |backends| {
-        backends.values().all(|status| status == "not_serving")
-    })
-    .await;
+    let body = unready_until(&app, |backends| backends.values().all(|status| status == "not_serving")).await;
     assert_eq!(body["code"], "not_ready");
     app.set_postgres(Mode::Forward).await;
     app.wait_until_ready(true).await;
@@ -58,18 +48,13 @@ async fn readyz_turns_unready_while_postgres_or_redis_is_away_and_recovers() {
             .all(|name| backends[*name] == "not_serving")
     })
     .await;
-    assert_eq!(
-        body["backends"]["auth"], "serving",
-        "auth does not use Redis: {body}"
-    );
+    assert_eq!(body["backends"]["auth"], "serving", "auth does not use Redis: {body}");
     app.redis.set(Mode::Forward).await;
     app.wait_until_ready(true).await;
 
     // And the stack works again end to end.
     assert_eq!(
-        app.register("after-outage@example.com", PASSWORD)
-            .await
-            .status(),
+        app.register("after-outage@example.com", PASSWORD).await.status(),
         StatusCode::CREATED
     );
 }
@@ -90,11 +75,7 @@ async fn postgres_outage_during_login_is_503_not_a_hang() {
     .await;
     app.set_postgres(Mode::Forward).await;
     eventually("login after the outage", || async {
-        (app.login_json("outage@example.com", PASSWORD)
-            .await
-            .status()
-            == StatusCode::OK)
-            .then_some(())
+        (app.login_json("outage@example.com", PASSWORD).await.status() == StatusCode::OK).then_some(())
     })
     .await;
 }
@@ -116,9 +97,7 @@ async fn hung_backend_is_504_stopped_backend_is_503_and_the_gateway_recovers() {
     )
     .await;
     assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|detail| detail.contains("auth")),
+        body["detail"].as_str().is_some_and(|detail| detail.contains("auth")),
         "{body}"
     );
     // The deadline, not the client, ended the call (a functional bound, not a benchmark).
@@ -136,9 +115,7 @@ async fn hung_backend_is_504_stopped_backend_is_503_and_the_gateway_recovers() {
     )
     .await;
     assert!(
-        body["detail"]
-            .as_str()
-            .is_some_and(|detail| detail.contains("auth")),
+        body["detail"].as_str().is_some_and(|detail| detail.contains("auth")),
         "{body}"
     );
     let (status, body) = readyz(&app).await;
@@ -147,8 +124,7 @@ async fn hung_backend_is_504_stopped_backend_is_503_and_the_gateway_recovers() {
 
     app.auth_backend.set(Mode::Forward).await;
     eventually("login after the backend returns", || async {
-        (app.login_json("hang@example.com", PASSWORD).await.status() == StatusCode::OK)
-            .then_some(())
+        (app.login_json("hang@example.com", PASSWORD).await.status() == StatusCode::OK).then_some(())
     })
     .await;
     app.wait_until_ready(true).await;

@@ -36,21 +36,13 @@ fn kid_of(pem: &str) -> String {
 }
 
 fn public_key_of(pem: &str) -> [u8; 32] {
-    SigningKey::from_pkcs8_pem(pem)
-        .expect("pem")
-        .verifying_key()
-        .to_bytes()
+    SigningKey::from_pkcs8_pem(pem).expect("pem").verifying_key().to_bytes()
 }
 
 fn sign(pem: &str, kid: &str, claims: &Claims) -> String {
     let mut header = Header::new(Algorithm::EdDSA);
     header.kid = Some(kid.to_owned());
-    jsonwebtoken::encode(
-        &header,
-        claims,
-        &EncodingKey::from_ed_pem(pem.as_bytes()).expect("key"),
-    )
-    .expect("sign")
+    jsonwebtoken::encode(&header, claims, &EncodingKey::from_ed_pem(pem.as_bytes()).expect("key")).expect("sign")
 }
 
 fn unsigned(header: &serde_json::Value, claims: &Claims) -> String {
@@ -85,8 +77,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401() {
     let hs256_with_public_key = |secret: &[u8]| {
         let mut header = Header::new(Algorithm::HS256);
         header.kid = Some(kid.clone());
-        jsonwebtoken::encode(&header, &claims(sub), &EncodingKey::from_secret(secret))
-            .expect("sign")
+        jsonwebtoken::encode(&header, &claims(sub), &EncodingKey::from_secret(secret)).expect("sign")
     };
     let public_key = public_key_of(&app.signing_pem);
     let public_key_b64 = URL_SAFE_NO_PAD.encode(public_key);
@@ -96,18 +87,9 @@ async fn forged_expired_and_misaddressed_tokens_are_401() {
         ("malformed", Some("not-a-jwt".into())),
         ("three garbage parts", Some("a.b.c".into())),
         ("expired", Some(sign(&app.signing_pem, &kid, &expired))),
-        (
-            "not valid yet",
-            Some(sign(&app.signing_pem, &kid, &not_yet)),
-        ),
-        (
-            "wrong signature, real kid",
-            Some(sign(&attacker, &kid, &claims(sub))),
-        ),
-        (
-            "unknown kid",
-            Some(sign(&attacker, &kid_of(&attacker), &claims(sub))),
-        ),
+        ("not valid yet", Some(sign(&app.signing_pem, &kid, &not_yet))),
+        ("wrong signature, real kid", Some(sign(&attacker, &kid, &claims(sub)))),
+        ("unknown kid", Some(sign(&attacker, &kid_of(&attacker), &claims(sub)))),
         (
             "wrong issuer",
             Some(sign(
@@ -139,10 +121,7 @@ async fn forged_expired_and_misaddressed_tokens_are_401() {
         ),
         (
             "alg none, no kid",
-            Some(unsigned(
-                &serde_json::json!({ "alg": "none" }),
-                &claims(sub),
-            )),
+            Some(unsigned(&serde_json::json!({ "alg": "none" }), &claims(sub))),
         ),
         (
             "HS256 with the raw public key",
@@ -157,25 +136,20 @@ async fn forged_expired_and_misaddressed_tokens_are_401() {
             Some({
                 let token = sign(&app.signing_pem, &kid, &claims(sub));
                 let mut parts: Vec<String> = token.split('.').map(str::to_owned).collect();
-                parts[1] = URL_SAFE_NO_PAD
-                    .encode(serde_json::to_string(&claims(Uuid::new_v4())).expect("claims"));
+                parts[1] = URL_SAFE_NO_PAD.encode(serde_json::to_string(&claims(Uuid::new_v4())).expect("claims"));
                 parts.join(".")
             }),
         ),
     ];
 
     for (case, token) in cases {
-        for path in ["/auth/me", "/sessions", "/files/"] {
+        for path in ["/auth/me", "/sessions", "/files/", "/chat/stream"] {
             let mut request = app.client.get(app.api(path));
             if let Some(token) = &token {
                 request = request.bearer_auth(token);
             }
             let response = request.send().await.expect("send");
-            assert_eq!(
-                response.status(),
-                StatusCode::UNAUTHORIZED,
-                "{case} on {path}"
-            );
+            assert_eq!(response.status(), StatusCode::UNAUTHORIZED, "{case} on {path}");
             assert_eq!(response.headers()["www-authenticate"], "Bearer", "{case}");
             assert_error(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;
         }
@@ -209,13 +183,9 @@ async fn services_refuse_calls_without_a_valid_identity() {
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
 
     let mut request = tonic::Request::new(GetCurrentUserRequest {});
-    request.metadata_mut().insert(
-        "authorization",
-        "Bearer forged.token.here".parse().expect("metadata"),
-    );
-    let status = client
-        .get_current_user(request)
-        .await
-        .expect_err("forged token");
+    request
+        .metadata_mut()
+        .insert("authorization", "Bearer forged.token.here".parse().expect("metadata"));
+    let status = client.get_current_user(request).await.expect_err("forged token");
     assert_eq!(status.code(), tonic::Code::Unauthenticated);
 }

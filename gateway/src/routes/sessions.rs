@@ -1,0 +1,122 @@
+//! `/sessions*`: named analysis sessions, proxied to session-service.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use sextant_common::timestamp::to_rfc3339;
+use sextant_proto::session::v1 as pb;
+
+use crate::error::ApiError;
+use crate::extract::{Caller, Json};
+use crate::startup::AppState;
+
+/// A session as the API shows it.
+#[derive(Debug, Serialize)]
+pub struct SessionBody {
+    id: String,
+    user_id: String,
+    title: String,
+    active: bool,
+    created_at: Option<String>,
+    updated_at: Option<String>,
+}
+
+impl From<pb::Session> for SessionBody {
+    fn from(session: pb::Session) -> Self {
+        Self {
+            id: session.id,
+            user_id: session.user_id,
+            title: session.title,
+            active: session.active,
+            created_at: to_rfc3339(session.created_at.as_ref()),
+            updated_at: to_rfc3339(session.updated_at.as_ref()),
+        }
+    }
+}
+
+/// `POST /sessions` body.
+#[derive(Debug, Deserialize)]
+pub struct CreateBody {
+    title: String,
+}
+
+fn session_of(session: Option<pb::Session>) -> Result<pb::Session, ApiError> {
+    session.ok_or_else(|| ApiError::from_status("session", &tonic::Status::internal("response without a session")))
+}
+
+/// The caller's sessions, newest first.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Vec<SessionBody>>, ApiError> {
+    let backends = &state.backends;
+    let request = backends.request(pb::ListSessionsRequest {}, &caller.context());
+    let response = backends
+        .call("session", backends.session.clone().list_sessions(request))
+        .await?;
+    Ok(axum::Json(
+        response.sessions.into_iter().map(SessionBody::from).collect(),
+    ))
+}
+
+/// Creates a session; it becomes the only active one.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn create(
+    State(state): State<AppState>,
+    caller: Caller,
+    Json(body): Json<CreateBody>,
+) -> Result<(StatusCode, axum::Json<SessionBody>), ApiError> {
+    let backends = &state.backends;
+    let request = backends.request(pb::CreateSessionRequest { title: body.title }, &caller.context());
+    let response = backends
+        .call("session", backends.session.clone().create_session(request))
+        .await?;
+    Ok((StatusCode::CREATED, axum::Json(session_of(response.session)?.into())))
+}
+
+/// The id of the active session, as a JSON string.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn active(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<String>, ApiError> {
+    let backends = &state.backends;
+    let request = backends.request(pb::GetActiveSessionRequest {}, &caller.context());
+    let response = backends
+        .call("session", backends.session.clone().get_active_session(request))
+        .await?;
+    Ok(axum::Json(session_of(response.session)?.id))
+}
+
+/// Makes the session with this title the active one.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn activate(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(title): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let backends = &state.backends;
+    let request = backends.request(pb::SetActiveSessionRequest { title }, &caller.context());
+    let session = session_of(
+        backends
+            .call("session", backends.session.clone().set_active_session(request))
+            .await?
+            .session,
+    )?;
+    Ok(axum::Json(
+        json!({ "detail": format!("session '{}' is now active", session.title) }),
+    ))
+}
+
+/// Deletes the session with this title, with its active file, memory and runs.
+#[tracing::instrument(skip_all, fields(user_id))]
+pub async fn delete(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(title): Path<String>,
+) -> Result<axum::Json<Value>, ApiError> {
+    let backends = &state.backends;
+    let request = backends.request(pb::DeleteSessionRequest { title: title.clone() }, &caller.context());
+    backends
+        .call("session", backends.session.clone().delete_session(request))
+        .await?;
+    Ok(axum::Json(
+        json!({ "detail": format!("session '{}' deleted", title.trim()) }),
+    ))
+}

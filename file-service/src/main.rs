@@ -9,7 +9,5 @@ async fn main() -> anyhow::Result<()> {
     let _telemetry = sextant_common::telemetry::init("file-service");
     let application = Application::build(config).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
-    application
-        .run_until_stopped(sextant_common::shutdown::signal())
-        .await
+    application.run_until_stopped(sextant_common::shutdown::signal()).await
 }

@@ -1,23 +1,34 @@
-//! Building and running file-service: bind first (so port 0 works), connect, then serve
-//! until the shutdown signal.
+//! Building and running file-service: bind first (so port 0 works), connect, migrate and
+//! open the storage directory, then serve until the shutdown signal.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use sextant_common::auth::Verifier;
+use sextant_common::cache::Cache;
 use sextant_common::grpc;
 use sextant_common::service::Foundation;
+use sextant_proto::file::v1::file_service_server::FileServiceServer;
 use tonic::service::Routes;
 
 use crate::Config;
+use crate::active::{self, ActiveFiles};
+use crate::grpc::FileService;
+use crate::session::Sessions;
+use crate::storage::LocalFs;
 
-/// A bound and connected file-service, ready to serve.
+/// A bound, connected, migrated file-service, ready to serve.
 pub struct Application {
     foundation: Foundation,
+    service: FileService,
 }
 
 impl Application {
-    /// Binds the listener and connects to PostgreSQL (which must answer) and Redis.
+    /// Binds the listener, connects to PostgreSQL (which must answer) and Redis (which
+    /// may be away), migrates, and opens the storage directory.
     pub async fn build(config: Config) -> anyhow::Result<Self> {
         let foundation = Foundation::start(
             config.listen_addr,
@@ -26,7 +37,29 @@ impl Application {
             Some(&config.redis_url),
         )
         .await?;
-        Ok(Self { foundation })
+        sqlx::migrate!()
+            .run(&foundation.pool)
+            .await
+            .context("migrating the file database")?;
+        let storage = LocalFs::open(&config.storage_dir)
+            .await
+            .with_context(|| format!("opening the storage directory {}", config.storage_dir.display()))?;
+        tracing::info!(root = %storage.root().display(), "storing files");
+        let timeout = Duration::from_millis(config.backend_timeout_ms);
+        let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout)
+            .context("AUTH_URL")?;
+        let sessions = Sessions::new(&config.session_url, timeout).context("SESSION_URL")?;
+        let redis = foundation.redis.clone().context("file-service needs Redis")?;
+        let cache = Cache::new(redis, config.redis_prefix, active::TTL);
+        let service = FileService::new(
+            foundation.pool.clone(),
+            Arc::new(storage),
+            verifier,
+            sessions,
+            ActiveFiles::new(foundation.pool.clone(), cache),
+            config.max_upload_bytes,
+        );
+        Ok(Self { foundation, service })
     }
 
     /// The address the server listens on.
@@ -34,19 +67,12 @@ impl Application {
         self.foundation.local_addr()
     }
 
-    /// Serves until `shutdown` resolves.
-    pub async fn run_until_stopped(
-        self,
-        shutdown: impl Future<Output = ()> + Send,
-    ) -> anyhow::Result<()> {
+    /// Serves until `shutdown` resolves, then finishes the calls in flight.
+    pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let dependencies = self.foundation.dependencies();
-        grpc::serve(
-            self.foundation.listener,
-            dependencies,
-            Routes::default(),
-            shutdown,
-        )
-        .await
-        .context("serving gRPC")
+        let routes = Routes::new(FileServiceServer::new(self.service));
+        let served = grpc::serve(self.foundation.listener, dependencies, routes, shutdown).await;
+        self.foundation.pool.close().await;
+        served.context("serving gRPC")
     }
 }

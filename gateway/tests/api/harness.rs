@@ -32,6 +32,8 @@ pub struct TestApp {
     pub file_backend: TcpProxy,
     /// The prefix of every Redis key of this test.
     pub redis_prefix: String,
+    /// file-service's storage root.
+    pub storage_dir: PathBuf,
     _databases: Vec<TestDb>,
 }
 
@@ -74,6 +76,7 @@ impl TestApp {
         let redis = TcpProxy::start(testing::authority(&redis_url).await).await;
         let redis_via_proxy = testing::with_authority(&redis_url, redis.addr());
         let redis_prefix = format!("test:{}:", uuid::Uuid::new_v4().simple());
+        let storage_dir = std::env::temp_dir().join(format!("sextant-test-files-{}", uuid::Uuid::new_v4().simple()));
         let mut databases = Vec::new();
         let mut database_url = async || {
             let database = TestDb::create().await;
@@ -125,6 +128,14 @@ impl TestApp {
             database_url: database_url().await,
             database_max_connections: 5,
             redis_url: redis_via_proxy.clone(),
+            redis_prefix: redis_prefix.clone(),
+            auth_url: format!("http://{}", auth_backend.addr()),
+            session_url: session_url.clone(),
+            backend_timeout_ms: BACKEND_TIMEOUT_MS,
+            jwt_issuer: "sextant-auth".into(),
+            jwt_audience: "sextant".into(),
+            storage_dir: storage_dir.clone(),
+            max_upload_bytes: 2 * 1024 * 1024 * 1024,
         })
         .await
         .expect("build file-service");
@@ -173,6 +184,7 @@ impl TestApp {
             auth_backend,
             file_backend,
             redis_prefix,
+            storage_dir,
             _databases: databases,
         };
         app.wait_until_ready(true).await;

@@ -2,7 +2,9 @@
 //! against real PostgreSQL (a fresh database per service per test) and real Redis.
 
 mod auth;
+mod files;
 mod harness;
 mod http;
 mod resilience;
+mod sessions;
 mod tokens;

@@ -1,0 +1,121 @@
+//! Text recognised as dates: a text column whose non-null values all parse in one of
+//! [`FORMATS`] is profiled as a date (or date-time) column, with its range and format.
+//! The format is chosen on the first rows and confirmed on every row.
+
+use polars::prelude::*;
+
+use super::stats::column;
+
+/// Formats tried, in this order (so `01/02/2023` reads day first); the flag says
+/// whether the format carries a time of day. `%.f` also accepts no fraction.
+pub const FORMATS: &[(&str, bool)] = &[
+    ("%Y-%m-%d", false),
+    ("%d/%m/%Y", false),
+    ("%m/%d/%Y", false),
+    ("%Y/%m/%d", false),
+    ("%d.%m.%Y", false),
+    ("%Y-%m-%dT%H:%M:%S%.f", true),
+    ("%Y-%m-%d %H:%M:%S%.f", true),
+    ("%Y-%m-%dT%H:%M", true),
+    ("%Y-%m-%d %H:%M", true),
+];
+
+/// One of [`FORMATS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct DateFormat(usize);
+
+impl DateFormat {
+    /// The strftime pattern.
+    pub fn pattern(self) -> &'static str {
+        FORMATS[self.0].0
+    }
+
+    /// `date`, or `datetime` when the format has a time of day.
+    pub fn dtype(self) -> &'static str {
+        if FORMATS[self.0].1 { "datetime" } else { "date" }
+    }
+
+    /// Column `name` parsed in this format; text that does not parse becomes null.
+    pub fn parse(self, name: &str) -> Expr {
+        let (pattern, with_time) = FORMATS[self.0];
+        let options = StrptimeOptions {
+            format: Some(pattern.into()),
+            strict: false,
+            exact: true,
+            // The cache of parsed values costs more than it saves for these formats.
+            cache: false,
+        };
+        if with_time {
+            column(name)
+                .str()
+                .to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
+        } else {
+            column(name).str().to_date(options)
+        }
+    }
+}
+
+/// The first format in which every non-null value of column `name` of `head` parses;
+/// `None` when there is none or the column has no values.
+pub fn detect(head: &DataFrame, name: &str) -> PolarsResult<Option<DateFormat>> {
+    let values = head.column(name)?;
+    let nulls = values.null_count();
+    if nulls == values.len() {
+        return Ok(None);
+    }
+    for format in (0..FORMATS.len()).map(DateFormat) {
+        let parsed = head.clone().lazy().select([format.parse(name)]).collect()?;
+        if parsed.columns()[0].null_count() == nulls {
+            return Ok(Some(format));
+        }
+    }
+    Ok(None)
+}
+
+/// A date as `2023-01-31`, a date-time as `2023-01-31T08:00:00`; `None` for null.
+pub fn iso(value: AnyValue<'_>) -> Option<String> {
+    match value {
+        AnyValue::Null => None,
+        other => Some(other.to_string().replacen(' ', "T", 1)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn detected(values: &[Option<&str>]) -> Option<&'static str> {
+        let head = df!("v" => values).expect("frame");
+        detect(&head, "v").expect("detect").map(DateFormat::pattern)
+    }
+
+    #[test]
+    fn the_first_format_every_value_fits_wins() {
+        assert_eq!(detected(&[Some("2023-01-31"), None]), Some("%Y-%m-%d"));
+        assert_eq!(detected(&[Some("31/01/2023"), Some("01/02/2023")]), Some("%d/%m/%Y"));
+        assert_eq!(detected(&[Some("01/31/2023"), Some("01/02/2023")]), Some("%m/%d/%Y"));
+        assert_eq!(detected(&[Some("31.01.2023")]), Some("%d.%m.%Y"));
+        assert_eq!(
+            detected(&[Some("2023-01-31T08:00:00"), Some("2023-01-31T08:00:00.5")]),
+            Some("%Y-%m-%dT%H:%M:%S%.f")
+        );
+    }
+
+    #[test]
+    fn text_that_is_not_all_dates_is_not_a_date() {
+        assert_eq!(detected(&[Some("2023-01-31"), Some("soon")]), None);
+        assert_eq!(detected(&[Some("2023-02-30")]), None);
+        assert_eq!(detected(&[Some("12")]), None);
+        assert_eq!(detected(&[None, None]), None);
+    }
+
+    #[test]
+    fn iso_text_uses_a_t_between_date_and_time() {
+        assert_eq!(iso(AnyValue::Date(19_388)).as_deref(), Some("2023-01-31"));
+        assert_eq!(
+            iso(AnyValue::Datetime(1_675_152_000_000_000, TimeUnit::Microseconds, None)).as_deref(),
+            Some("2023-01-31T08:00:00")
+        );
+        assert_eq!(iso(AnyValue::Null), None);
+    }
+}

@@ -1,0 +1,207 @@
+//! Dataset profiles (DESIGN.md section 5), computed with Polars' lazy API on the
+//! streaming engine so a file larger than memory still works.
+//!
+//! `sniff` decides the format, `read` opens the file as a `LazyFrame` (JSON arrays are
+//! rewritten as NDJSON first, see `json`), `stats` computes the profile, `summary` writes
+//! its Markdown, `values` turns Polars cells into JSON. Every entry point here blocks
+//! (call it on the blocking pool) and runs inside `catch_unwind`: Polars has panicked on
+//! malformed input before, and such a panic must become an unreadable dataset, never a
+//! crashed service.
+
+mod dates;
+mod json;
+mod read;
+pub mod sniff;
+mod stats;
+mod summary;
+mod values;
+
+use std::io::Read;
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::path::Path;
+
+use serde::{Deserialize, Serialize};
+
+pub use sniff::Format;
+pub use stats::{EXACT_MAX_BYTES, EXACT_MAX_ROWS};
+pub use summary::markdown;
+
+/// Why a file could not be profiled or read.
+#[derive(Debug, thiserror::Error)]
+pub enum ProfileError {
+    /// The file is in none of the supported formats.
+    #[error("{0}")]
+    Unsupported(String),
+    /// The file claims a supported format but cannot be read as a dataset; the reason is
+    /// the parser's.
+    #[error("{0}")]
+    Unreadable(String),
+    /// Reading or writing our own files failed.
+    #[error("i/o: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// What a profile says about a dataset. Stored as JSON; every float is finite or absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Profile {
+    /// Number of rows.
+    pub rows: u64,
+    /// Number of columns.
+    pub columns: u64,
+    /// One entry per column, in column order.
+    pub column_profiles: Vec<ColumnProfile>,
+    /// The first rows, each a list of cells in column order.
+    pub sample_rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// What a profile says about one column.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ColumnProfile {
+    /// The column's name.
+    pub name: String,
+    /// Polars' name of its type (`i64`, `f64`, `str`, `bool`, `date`, ...); `date` or
+    /// `datetime` for text recognised as dates.
+    pub dtype: String,
+    /// Missing values.
+    pub null_count: u64,
+    /// Distinct non-null values.
+    pub unique_count: u64,
+    /// Whether `unique_count` is a HyperLogLog estimate (text files above
+    /// [`EXACT_MAX_BYTES`], Parquet above [`EXACT_MAX_ROWS`] rows) rather than exact.
+    pub unique_approximate: bool,
+    /// Statistics of a numeric column.
+    pub numeric: Option<NumericStats>,
+    /// The most frequent values of a text or boolean column, most frequent first.
+    pub top_values: Vec<ValueCount>,
+    /// The range of a date column.
+    pub date_range: Option<DateRange>,
+}
+
+/// Statistics of a numeric column; absent values had no non-null input.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct NumericStats {
+    /// Smallest value.
+    pub min: Option<f64>,
+    /// Largest value.
+    pub max: Option<f64>,
+    /// Arithmetic mean.
+    pub mean: Option<f64>,
+    /// Sample standard deviation (n - 1).
+    pub std: Option<f64>,
+    /// 25th percentile (linear interpolation).
+    pub p25: Option<f64>,
+    /// Median (linear interpolation).
+    pub p50: Option<f64>,
+    /// 75th percentile (linear interpolation).
+    pub p75: Option<f64>,
+    /// Whether the percentiles come from an evenly spaced sample of the rows (the
+    /// datasets of `unique_approximate`) rather than from every row.
+    pub quantiles_approximate: bool,
+}
+
+/// A value and how often it occurs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValueCount {
+    /// The value, as text.
+    pub value: String,
+    /// Its number of occurrences.
+    pub count: u64,
+}
+
+/// The range of a date column.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DateRange {
+    /// Earliest, ISO 8601.
+    pub min: String,
+    /// Latest, ISO 8601.
+    pub max: String,
+    /// The format the text was recognised in; empty for native dates.
+    pub format: String,
+}
+
+/// The first rows of a dataset.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Preview {
+    /// Column names, in order.
+    pub columns: Vec<String>,
+    /// Rows, each a list of cells in column order.
+    pub rows: Vec<Vec<serde_json::Value>>,
+}
+
+/// Decides the format of the upload at `path` (`size` bytes, named with `extension`)
+/// and profiles it.
+pub fn inspect(
+    path: &Path,
+    extension: Option<&str>,
+    size: u64,
+    scratch: &Path,
+) -> Result<(Format, Profile), ProfileError> {
+    let mut head = Vec::with_capacity(sniff::HEAD_BYTES);
+    std::fs::File::open(path)?
+        .take(sniff::HEAD_BYTES as u64)
+        .read_to_end(&mut head)?;
+    let format = sniff::detect(extension, &head, size)?;
+    Ok((format, profile(path, format, scratch)?))
+}
+
+/// Profiles the dataset at `path`. `scratch` is a directory for temporary files (a JSON
+/// array is rewritten there as NDJSON); they are removed before this returns.
+pub fn profile(path: &Path, format: Format, scratch: &Path) -> Result<Profile, ProfileError> {
+    isolate(|| read::with_lazy(path, format, scratch, stats::compute))
+}
+
+/// The first `rows` rows of the dataset at `path`.
+pub fn preview(path: &Path, format: Format, rows: usize) -> Result<Preview, ProfileError> {
+    isolate(|| read::preview(path, format, rows))
+}
+
+/// Runs `work`, turning a panic into [`ProfileError::Unreadable`].
+fn isolate<T>(work: impl FnOnce() -> Result<T, ProfileError>) -> Result<T, ProfileError> {
+    catch_unwind(AssertUnwindSafe(work)).unwrap_or_else(|panic| {
+        let message = panic
+            .downcast_ref::<&str>()
+            .map(|message| (*message).to_owned())
+            .or_else(|| panic.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown cause".into());
+        tracing::warn!(%message, "the dataset parser panicked");
+        Err(ProfileError::Unreadable(format!(
+            "the dataset could not be parsed ({})",
+            first_line(&message)
+        )))
+    })
+}
+
+/// The first paragraph of a Polars error: the reason, without its hints.
+fn first_line(message: &str) -> &str {
+    message.split("\n\n").next().unwrap_or(message).trim()
+}
+
+/// Every Polars error is the dataset's fault: our own files were just written or
+/// checked, so even an i/o error from Polars means a truncated or malformed file.
+impl From<polars::error::PolarsError> for ProfileError {
+    fn from(error: polars::error::PolarsError) -> Self {
+        Self::Unreadable(first_line(&error.to_string()).to_owned())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_panic_becomes_an_unreadable_dataset() {
+        let result: Result<(), _> = isolate(|| panic!("index out of bounds"));
+        match result {
+            Err(ProfileError::Unreadable(reason)) => assert!(reason.contains("index out of bounds")),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn polars_hints_are_left_out_of_the_reason() {
+        assert_eq!(
+            first_line("could not parse `x` as dtype `i64`\n\nYou might want to try: ..."),
+            "could not parse `x` as dtype `i64`"
+        );
+    }
+}

@@ -1,0 +1,183 @@
+//! Opening a stored file as a Polars `LazyFrame`.
+//!
+//! Text formats infer their schema from the first [`INFER_SCHEMA_ROWS`] rows; when the
+//! rest of the file disagrees (a column of numbers with text further down), the work is
+//! retried once with the schema inferred from every row.
+
+use std::fs::File;
+use std::io::{BufWriter, Cursor, Read, Write};
+use std::num::NonZeroUsize;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use super::stats::{EXACT_MAX_BYTES, EXACT_MAX_ROWS, Scale};
+use super::{Format, Preview, ProfileError, json, sniff, values};
+
+/// Rows read to infer the column types of CSV and NDJSON.
+pub const INFER_SCHEMA_ROWS: usize = 10_000;
+
+/// How Polars reads the bytes.
+#[derive(Debug, Clone, Copy)]
+pub enum Reader {
+    Csv(u8),
+    Parquet,
+    Ndjson,
+}
+
+fn polars_path(path: &Path) -> PolarsResult<PlRefPath> {
+    path.to_str()
+        .map(PlRefPath::new)
+        .ok_or_else(|| polars_err!(ComputeError: "the storage path is not UTF-8"))
+}
+
+fn scan(path: &Path, reader: Reader, infer_rows: Option<usize>) -> PolarsResult<LazyFrame> {
+    let path = polars_path(path)?;
+    match reader {
+        Reader::Csv(delimiter) => LazyCsvReader::new(path)
+            .with_has_header(true)
+            .with_separator(delimiter)
+            .with_infer_schema_length(infer_rows)
+            .with_missing_is_null(true)
+            .with_glob(false)
+            .finish(),
+        Reader::Parquet => LazyFrame::scan_parquet(
+            path,
+            ScanArgsParquet {
+                glob: false,
+                ..ScanArgsParquet::default()
+            },
+        ),
+        Reader::Ndjson => LazyJsonLineReader::new(path)
+            .with_infer_schema_length(infer_rows.and_then(NonZeroUsize::new))
+            .finish(),
+    }
+}
+
+/// A dataset opened for reading.
+pub struct Source<'a> {
+    /// The dataset.
+    pub frame: LazyFrame,
+    path: &'a Path,
+    reader: Reader,
+}
+
+impl Source<'_> {
+    /// How large the dataset is: Parquet knows its rows from its metadata; for text
+    /// the size decides and the first [`sniff::HEAD_BYTES`] give the rows' length.
+    pub fn scale(&self) -> PolarsResult<Scale> {
+        match self.reader {
+            Reader::Parquet => {
+                let counted = self.frame.clone().select([len().alias("rows")]).collect()?;
+                let rows = counted.column("rows")?.get(0)?.extract::<u64>().unwrap_or(0);
+                Ok(Scale {
+                    exact: rows <= EXACT_MAX_ROWS,
+                    estimated_rows: rows,
+                })
+            }
+            Reader::Csv(_) | Reader::Ndjson => {
+                let size = std::fs::metadata(self.path)?.len();
+                let mut head = Vec::with_capacity(sniff::HEAD_BYTES);
+                File::open(self.path)?
+                    .take(sniff::HEAD_BYTES as u64)
+                    .read_to_end(&mut head)?;
+                let lines = sniff::count_lines(&head, matches!(self.reader, Reader::Csv(_))).max(1) as u64;
+                let estimated_rows = match head.len() as u64 {
+                    0 => 0,
+                    read if read >= size => lines,
+                    read => size.saturating_mul(lines) / read,
+                };
+                Ok(Scale {
+                    exact: size <= EXACT_MAX_BYTES,
+                    estimated_rows,
+                })
+            }
+        }
+    }
+}
+
+/// A temporary file removed when dropped.
+struct Scratch(PathBuf);
+
+impl Scratch {
+    fn new(directory: &Path, extension: &str) -> Self {
+        Self(directory.join(format!("{}.{extension}", uuid::Uuid::new_v4())))
+    }
+}
+
+impl Drop for Scratch {
+    fn drop(&mut self) {
+        if let Err(error) = std::fs::remove_file(&self.0)
+            && error.kind() != std::io::ErrorKind::NotFound
+        {
+            tracing::warn!(%error, path = %self.0.display(), "cannot remove a scratch file");
+        }
+    }
+}
+
+/// Runs `work` on the dataset at `path`.
+pub fn with_lazy<T>(
+    path: &Path,
+    format: Format,
+    scratch: &Path,
+    work: impl Fn(Source<'_>) -> PolarsResult<T>,
+) -> Result<T, ProfileError> {
+    let run = |path: &Path, reader: Reader| -> Result<T, ProfileError> {
+        let attempt = |infer_rows| {
+            let frame = scan(path, reader, infer_rows)?;
+            work(Source { frame, path, reader })
+        };
+        match (attempt(Some(INFER_SCHEMA_ROWS)), reader) {
+            (Ok(value), _) => Ok(value),
+            (Err(error), Reader::Parquet) => Err(error.into()),
+            (Err(error), Reader::Csv(_) | Reader::Ndjson) => {
+                tracing::debug!(%error, "retrying with the schema inferred from every row");
+                Ok(attempt(None)?)
+            }
+        }
+    };
+    match format {
+        Format::Csv(delimiter) => run(path, Reader::Csv(delimiter)),
+        Format::Tsv => run(path, Reader::Csv(b'\t')),
+        Format::Parquet => run(path, Reader::Parquet),
+        Format::Ndjson => run(path, Reader::Ndjson),
+        Format::Json => {
+            let converted = Scratch::new(scratch, "ndjson");
+            let mut target = BufWriter::new(File::create(&converted.0)?);
+            let rows = json::to_ndjson(File::open(path)?, &mut target, None)?;
+            target.flush()?;
+            drop(target);
+            if rows == 0 {
+                return Err(ProfileError::Unreadable("the JSON array is empty".into()));
+            }
+            run(&converted.0, Reader::Ndjson)
+        }
+    }
+}
+
+/// The first `rows` rows of the dataset at `path`.
+pub fn preview(path: &Path, format: Format, rows: usize) -> Result<Preview, ProfileError> {
+    let frame = match format {
+        Format::Json => {
+            let mut lines = Vec::new();
+            json::to_ndjson(File::open(path)?, &mut lines, Some(rows))?;
+            if lines.is_empty() {
+                DataFrame::empty()
+            } else {
+                JsonReader::new(Cursor::new(lines))
+                    .with_json_format(JsonFormat::JsonLines)
+                    .finish()?
+            }
+        }
+        _ => with_lazy(path, format, Path::new("."), |source| {
+            source
+                .frame
+                .limit(IdxSize::try_from(rows).unwrap_or(IdxSize::MAX))
+                .collect()
+        })?,
+    };
+    Ok(Preview {
+        columns: frame.get_column_names().into_iter().map(ToString::to_string).collect(),
+        rows: values::rows(&frame, rows),
+    })
+}

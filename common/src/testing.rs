@@ -56,6 +56,24 @@ pub fn with_authority(url: &str, addr: SocketAddr) -> String {
     format!("{scheme}://{user}{addr}{tail}")
 }
 
+/// Polls `check` every 20 ms until it returns `Some`, and panics naming `what` after 20 s.
+/// For conditions that become true asynchronously (a health check noticing an outage, a
+/// cleanup finishing), instead of sleeping a fixed time.
+pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+}
+
 /// A database created for one test and dropped when the value is dropped.
 pub struct TestDb {
     /// The URL of the new database.

@@ -63,6 +63,7 @@ impl FileService {
     async fn user(&self, caller: &MetadataMap) -> Result<UserId, Error> {
         let token = metadata::bearer_token(caller).ok_or(TokenError::Missing)?;
         let claims = self.verifier.verify(token).await?;
+        tracing::Span::current().record("user_id", tracing::field::display(claims.sub));
         Ok(UserId(claims.sub))
     }
 
@@ -118,7 +119,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::ListFilesRequest>,
     ) -> Result<Response<pb::ListFilesResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let files = store::list_files(&self.pool, user).await?;
         Ok(Response::new(pb::ListFilesResponse {
             files: files.iter().map(encode::file).collect(),
@@ -131,7 +131,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::GetFileProfileRequest>,
     ) -> Result<Response<pb::GetFileProfileResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let name = FileName::parse(&request.get_ref().file_name)?;
         let (file, profile) = store::find_profile(&self.pool, user, &name)
             .await?
@@ -148,7 +147,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::PreviewFileRequest>,
     ) -> Result<Response<pb::PreviewFileResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let rows = domain::preview_rows(request.get_ref().limit)?;
         let file = self.file_named(user, &request.get_ref().file_name).await?;
         let path = self.storage.local_path(&Self::storage_key(&file)?);
@@ -166,7 +164,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::DeleteFileRequest>,
     ) -> Result<Response<pb::DeleteFileResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let name = FileName::parse(&request.get_ref().file_name)?;
         let active_session = self.sessions.active(request.metadata()).await?;
         let deleted = store::delete_file(&self.pool, user, &name, active_session).await?;
@@ -188,7 +185,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::GetActiveFileRequest>,
     ) -> Result<Response<pb::GetActiveFileResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let session = self
             .sessions
             .active(request.metadata())
@@ -206,7 +202,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::SetActiveFileRequest>,
     ) -> Result<Response<pb::SetActiveFileResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let file = self.file_named(user, &request.get_ref().file_name).await?;
         let session = self.active_session(request.metadata()).await?;
         self.active.set(user, session, file.file_id()).await?;
@@ -221,7 +216,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::ResolveDatasetRequest>,
     ) -> Result<Response<pb::ResolveDatasetResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let session = SessionId::parse(&request.get_ref().session_id)?;
         let file = self.active.get(user, session).await?.ok_or(Error::NoActiveFile)?;
         let key = Self::storage_key(&file)?;
@@ -239,7 +233,6 @@ impl pb::file_service_server::FileService for FileService {
         request: Request<pb::ForgetSessionRequest>,
     ) -> Result<Response<pb::ForgetSessionResponse>, Status> {
         let user = self.user(request.metadata()).await?;
-        tracing::Span::current().record("user_id", tracing::field::display(user));
         let session = SessionId::parse(&request.get_ref().session_id)?;
         self.active.forget(user, session).await?;
         Ok(Response::new(pb::ForgetSessionResponse {}))

@@ -40,7 +40,6 @@ async fn next(stream: &mut Streaming<pb::UploadFileRequest>) -> Result<Option<Pa
 pub async fn upload(service: &FileService, request: Request<Streaming<pb::UploadFileRequest>>) -> Result<File, Error> {
     let caller = request.metadata().clone();
     let user = service.user(&caller).await?;
-    tracing::Span::current().record("user_id", tracing::field::display(user));
     let mut stream = request.into_inner();
 
     let Some(Part::Metadata(metadata)) = next(&mut stream).await? else {

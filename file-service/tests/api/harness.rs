@@ -4,7 +4,6 @@
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::time::Duration;
 
 use sextant_common::testing::{self, TcpProxy, TestDb};
 use sextant_proto::auth::v1::auth_service_client::AuthServiceClient;
@@ -415,21 +414,7 @@ pub fn authed<T>(token: &str, message: T) -> Request<T> {
     request
 }
 
-/// Polls `check` every 20 ms until it returns `Some`, failing after 10 s.
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(10);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-}
+pub use sextant_common::testing::eventually;
 
 /// Asserts `result` failed with `code` and, when given, the machine-readable `error_code`.
 #[track_caller]

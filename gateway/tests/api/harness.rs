@@ -262,21 +262,7 @@ impl TestApp {
     }
 }
 
-/// Polls `check` every 50 ms until it returns `Some`, failing after 20 s.
-pub async fn eventually<T, F, Fut>(what: &str, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(20);
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(tokio::time::Instant::now() < deadline, "timed out waiting for {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+pub use sextant_common::testing::eventually;
 
 /// Asserts `response` is an error in the shape of DESIGN.md section 4 and returns its body.
 pub async fn assert_error(response: reqwest::Response, status: StatusCode, code: &str) -> Value {

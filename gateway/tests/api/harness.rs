@@ -3,7 +3,6 @@
 
 use std::future::Future;
 use std::path::PathBuf;
-use std::time::Duration;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};

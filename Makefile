@@ -24,8 +24,8 @@ fmt: ## format all code
 lint: ## clippy on every crate and target, warnings are errors
 	@bash scripts/cargo.sh clippy --workspace --all-targets -- -D warnings
 
-bench: ## the benchmark of DESIGN.md section 9 (none yet)
-	@bash scripts/bench.sh
+bench: ## the benchmark of DESIGN.md section 9, recorded in BENCHMARKS.md (flags: BENCH_ARGS='...')
+	@bash scripts/bench.sh $(BENCH_ARGS)
 
 clean-data: ## delete ./data (JWT key, uploads, logs) without asking; databases are kept
 	@bash scripts/clean-data.sh

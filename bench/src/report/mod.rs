@@ -1,0 +1,199 @@
+//! The figures of one run as a Markdown section of `BENCHMARKS.md`: the targets of
+//! DESIGN.md section 9 with PASS or FAIL, then the tables they come from. Runs are kept,
+//! newest first, below a marker line.
+
+mod tables;
+mod targets;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::time::Duration;
+
+use crate::closed::{self, RunResult};
+use crate::open::OpenResult;
+use crate::procfs::Machine;
+use crate::profile::Comparison;
+use crate::units;
+use crate::upload::UploadResult;
+
+/// New runs go just below this line.
+const MARKER: &str = "<!-- runs: newest first; `make bench` adds one below this line -->";
+
+const INTRO: &str = "# Benchmarks
+
+Figures from `make bench` (`scripts/bench.sh`, the `sextant-bench` crate in `bench/`): release
+binaries of every service on loopback, with their own databases, on the machine named in each
+run, the load generator included. The targets are those of DESIGN.md section 9; ratios are
+quoted from one run, since absolute figures move with the machine.
+
+What is measured:
+
+- **Gateway overhead**: `GET /api/v1/gateway/sessions/active` through the gateway (HTTP/1.1
+  keep-alive, one connection per worker, bearer token) against the same call straight to
+  session-service (`sextant.session.v1.SessionService/GetActiveSession`, the same token in
+  `authorization` metadata, workers sharing one HTTP/2 channel as the gateway does). Closed
+  loop: each worker sends its next request when the previous one answered. Latency percentiles
+  at fixed concurrencies; throughput at a saturating concurrency; CPU per request from
+  `/proc/<pid>/stat` (utime + stime) over the measured window divided by the requests.
+- **Constant rate**: an open-loop generator schedules request *i* at *start + i / rate* whatever
+  happened to the others and measures latency from that due time (no coordinated omission). A
+  thread keeps the schedule, waking at most every 500 µs (`--tick`) to hand the requests due
+  since to the runtime; that delay is part of every latency, and its p99 is shown.
+- **The load generator** is one thread (a current-thread tokio runtime) plus the schedule
+  thread, at `nice -10` when run as root, so that it keeps time on a saturated machine; its own
+  CPU per request is shown with the services'. Before each part it waits (up to 5 min) for the
+  rest of the machine to be idle, and each run says how busy the rest of the machine was, how
+  late a sleeping thread wakes on it, and how much CPU the hypervisor stole.
+- **Profile**: a generated CSV (orders: ids, dates, date-times, quoted names and categories with
+  commas and doubled quotes, integers, decimals, booleans, empty cells), profiled by
+  file-service's profile module against Polars reading the same file into a `DataFrame`, each in
+  a fresh process, fastest of the rounds; then uploaded through the gateway (multipart streamed
+  from disk) while the resident memory of the gateway and file-service is sampled (`VmRSS`
+  every 20 ms, and `VmHWM` reset just before).
+
+Run it with `make bench`, or quicker with flags, e.g.
+`make bench BENCH_ARGS='--rate 1000 --duration 10s --csv-size 100M'`
+(`bash scripts/bench.sh --help` lists them).
+";
+
+/// The part of the benchmark that profiles a file.
+#[derive(Debug, Clone)]
+pub struct ProfilePart {
+    /// Bytes in the generated file.
+    pub file_bytes: u64,
+    /// Rows in the generated file.
+    pub rows: u64,
+    /// Seconds spent generating it.
+    pub generated_in: Duration,
+    /// Polars' read against the profile, or why it could not run.
+    pub comparison: Result<Comparison, String>,
+    /// The upload, or why it could not run.
+    pub upload: Result<UploadResult, String>,
+}
+
+/// Everything one run measured, and how.
+#[derive(Debug, Clone)]
+pub struct Report {
+    /// When the run started, as printed.
+    pub date: String,
+    /// The command that produced it.
+    pub command: String,
+    /// The source revision.
+    pub revision: String,
+    /// The machine.
+    pub machine: Machine,
+    /// Warm-up and measured time of each closed-loop row.
+    pub window: closed::Window,
+    /// The concurrency at which throughput and CPU are compared.
+    pub saturation: usize,
+    /// Closed-loop rows, gateway and direct per concurrency.
+    pub closed: Option<Result<Vec<RunResult>, String>>,
+    /// The constant-rate run.
+    pub open: Option<Result<OpenResult, String>>,
+    /// The profile and upload.
+    pub profile: Option<ProfilePart>,
+    /// Anything else the reader should know about this run.
+    pub notes: Vec<String>,
+}
+
+impl Report {
+    /// Whether every target passed.
+    pub fn all_pass(&self) -> bool {
+        self.targets().iter().all(|row| row.result.starts_with("PASS"))
+    }
+
+    /// The most CPU the rest of the machine used in one measured window, in cores.
+    fn busiest_elsewhere(&self) -> Option<f64> {
+        let closed = self.closed_rows().iter().map(|row| (&row.cpu, row.seconds));
+        let open = match &self.open {
+            Some(Ok(open)) => Some((&open.cpu, open.seconds)),
+            _ => None,
+        };
+        closed
+            .chain(open)
+            .filter_map(|(cpu, seconds)| Some(crate::procfs::elsewhere(cpu)? / seconds))
+            .max_by(f64::total_cmp)
+    }
+
+    /// The run as a Markdown section.
+    pub fn markdown(&self) -> String {
+        let mut out = String::new();
+        let machine = &self.machine;
+        let _ = writeln!(out, "## {} · `{}`\n", self.date, self.command);
+        let _ = writeln!(
+            out,
+            "- machine: {} CPUs ({}), {} RAM, Linux {}",
+            machine.cpus,
+            machine.cpu_model,
+            units::bytes(machine.memory),
+            machine.kernel
+        );
+        let _ = writeln!(
+            out,
+            "- revision: `{}`; release build; everything on loopback on this machine, the load generator (`sextant-bench`) included",
+            self.revision
+        );
+        if let Some(cores) = self.busiest_elsewhere() {
+            let _ = writeln!(
+                out,
+                "- CPU busy outside the processes under test while measuring: at most {cores:.2} cores on average over a window{}",
+                if cores > 0.25 {
+                    " (**the machine was not quiet: these figures are pessimistic**)"
+                } else {
+                    ""
+                }
+            );
+        }
+        for note in &self.notes {
+            let _ = writeln!(out, "- {note}");
+        }
+        let _ = writeln!(out, "\n### Targets\n");
+        let _ = writeln!(out, "| target | measured | goal | result |\n|---|---|---|---|");
+        for row in self.targets() {
+            let _ = writeln!(
+                out,
+                "| {} | {} | {} | **{}** |",
+                row.target, row.measured, row.goal, row.result
+            );
+        }
+        self.closed_markdown(&mut out);
+        self.open_markdown(&mut out);
+        self.profile_markdown(&mut out);
+        out
+    }
+}
+
+/// Puts `section` at the top of the runs in `path`, creating the file with its introduction.
+pub fn record(path: &Path, section: &str) -> std::io::Result<()> {
+    let existing = std::fs::read_to_string(path).unwrap_or_default();
+    let (intro, runs) = match existing.split_once(MARKER) {
+        Some((intro, runs)) => (intro.trim_end().to_owned(), runs.trim_start().to_owned()),
+        None => (INTRO.trim_end().to_owned(), String::new()),
+    };
+    let mut text = format!("{intro}\n\n{MARKER}\n\n{}\n", section.trim_end());
+    if !runs.is_empty() {
+        text.push('\n');
+        text.push_str(runs.trim_end());
+        text.push('\n');
+    }
+    std::fs::write(path, text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn record_keeps_one_introduction_and_puts_the_newest_run_first() {
+        let path = std::env::temp_dir().join(format!("sextant-bench-report-{}.md", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        record(&path, "## first run\n").expect("record");
+        record(&path, "## second run\n").expect("record");
+        let text = std::fs::read_to_string(&path).expect("read");
+        std::fs::remove_file(&path).expect("cleanup");
+        assert_eq!(text.matches("# Benchmarks").count(), 1);
+        assert_eq!(text.matches(MARKER).count(), 1);
+        let (first, second) = (text.find("## first run"), text.find("## second run"));
+        assert!(second.is_some() && first.is_some() && second < first, "{text}");
+    }
+}

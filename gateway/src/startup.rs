@@ -28,8 +28,8 @@ use crate::{error, prometheus, routes};
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
-    /// The gRPC services.
-    pub backends: Backends,
+    /// The gRPC services (shared: axum clones the state for every request).
+    pub backends: Arc<Backends>,
     /// Verifies access tokens with auth-service's published keys.
     pub verifier: Arc<Verifier>,
     /// Largest file accepted by `POST /files`, in bytes.
@@ -94,7 +94,7 @@ impl Application {
         let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout)
             .context("AUTH_URL")?;
         let state = AppState {
-            backends,
+            backends: Arc::new(backends),
             verifier: Arc::new(verifier),
             upload_limit: config.upload_limit_bytes,
         };

@@ -5,7 +5,6 @@ use std::future::Future;
 use std::net::SocketAddr;
 
 use anyhow::Context;
-use sextant_common::grpc;
 use sextant_common::service::Foundation;
 use tonic::service::Routes;
 
@@ -36,8 +35,8 @@ impl Application {
 
     /// Serves until `shutdown` resolves.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let dependencies = self.foundation.dependencies();
-        grpc::serve(self.foundation.listener, dependencies, Routes::default(), shutdown)
+        self.foundation
+            .serve(Routes::default(), shutdown)
             .await
             .context("serving gRPC")
     }

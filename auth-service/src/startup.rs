@@ -6,7 +6,6 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use anyhow::Context;
-use sextant_common::grpc;
 use sextant_common::service::Foundation;
 use sextant_proto::auth::v1::auth_service_server::AuthServiceServer;
 use tonic::service::Routes;
@@ -57,10 +56,7 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then finishes the calls in flight.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let dependencies = self.foundation.dependencies();
         let routes = Routes::new(AuthServiceServer::new(self.service));
-        let served = grpc::serve(self.foundation.listener, dependencies, routes, shutdown).await;
-        self.foundation.pool.close().await;
-        served.context("serving gRPC")
+        self.foundation.serve(routes, shutdown).await.context("serving gRPC")
     }
 }

@@ -68,6 +68,19 @@ impl Foundation {
             .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
+    /// Serves `routes` (plus `grpc.health.v1`, see [`crate::grpc::serve`]) until
+    /// `shutdown` resolves, then closes the database pool.
+    pub async fn serve(
+        self,
+        routes: tonic::service::Routes,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<(), tonic::transport::Error> {
+        let dependencies = self.dependencies();
+        let served = crate::grpc::serve(self.listener, dependencies, routes, shutdown).await;
+        self.pool.close().await;
+        served
+    }
+
     /// What the service's health depends on.
     pub fn dependencies(&self) -> Vec<Dependency> {
         let mut dependencies = vec![Dependency::Postgres(self.pool.clone())];

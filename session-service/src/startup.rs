@@ -9,7 +9,6 @@ use std::time::Duration;
 use anyhow::Context;
 use sextant_common::auth::Verifier;
 use sextant_common::cache::Cache;
-use sextant_common::grpc;
 use sextant_common::service::Foundation;
 use sextant_proto::file::v1::file_service_client::FileServiceClient;
 use sextant_proto::session::v1::session_service_server::SessionServiceServer;
@@ -67,10 +66,7 @@ impl Application {
 
     /// Serves until `shutdown` resolves, then finishes the calls in flight.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        let dependencies = self.foundation.dependencies();
         let routes = Routes::new(SessionServiceServer::new(self.service));
-        let served = grpc::serve(self.foundation.listener, dependencies, routes, shutdown).await;
-        self.foundation.pool.close().await;
-        served.context("serving gRPC")
+        self.foundation.serve(routes, shutdown).await.context("serving gRPC")
     }
 }

@@ -44,28 +44,9 @@ REDIS_PREFIX="sextant-bench:"
 OUTPUT=${SEXTANT_BENCH_OUTPUT:-$SEXTANT_ROOT/BENCHMARKS.md}
 
 stop_all() {
-    local name pid deadline alive
     trap '' HUP INT TERM PIPE
     set +e
-    if ((${#PID_OF[@]})); then
-        say "stopping ${!PID_OF[*]}"
-        for pid in "${PID_OF[@]}"; do kill -TERM "$pid" 2>/dev/null; done
-        deadline=$((SECONDS + 10))
-        while :; do
-            alive=()
-            for name in "${!PID_OF[@]}"; do
-                kill -0 "${PID_OF[$name]}" 2>/dev/null && alive+=("$name")
-            done
-            ((${#alive[@]})) || break
-            if ((SECONDS >= deadline)); then
-                say "still running after 10s, killing: ${alive[*]}"
-                for name in "${alive[@]}"; do kill -KILL "${PID_OF[$name]}" 2>/dev/null; done
-                break
-            fi
-            sleep 0.2
-        done
-        wait 2>/dev/null
-    fi
+    stop_children
     # The generated CSV and the stored copies are large; the logs stay.
     if [[ -n ${BENCH_DIR:-} ]]; then
         rm -rf "$BENCH_DIR/files" "$BENCH_DIR/scratch" "$BENCH_DIR"/*.csv

@@ -307,3 +307,28 @@ cargo_env() {
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${HOME:?}/.cache/sextant/target}"
     mkdir -p "$CARGO_TARGET_DIR"
 }
+
+# Stops every process in the global associative array PID_OF (name -> pid): SIGTERM, then
+# SIGKILL for those still running after SEXTANT_STOP_TIMEOUT seconds (10 by default).
+# Returns 1 when there was nothing to stop.
+stop_children() {
+    local name pid deadline alive
+    ((${#PID_OF[@]})) || return 1
+    say "stopping ${!PID_OF[*]}"
+    for pid in "${PID_OF[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+    deadline=$((SECONDS + ${SEXTANT_STOP_TIMEOUT:-10}))
+    while :; do
+        alive=()
+        for name in "${!PID_OF[@]}"; do
+            kill -0 "${PID_OF[$name]}" 2>/dev/null && alive+=("$name")
+        done
+        ((${#alive[@]})) || break
+        if ((SECONDS >= deadline)); then
+            say "still running after ${SEXTANT_STOP_TIMEOUT:-10}s, killing: ${alive[*]}"
+            for name in "${alive[@]}"; do kill -KILL "${PID_OF[$name]}" 2>/dev/null || true; done
+            break
+        fi
+        sleep 0.2
+    done
+    wait 2>/dev/null || true
+}

@@ -65,30 +65,12 @@ check_children() {
 }
 
 stop_all() {
-    local name pid deadline alive
     # A second Ctrl-C must not cut the shutdown short, and neither may a closed terminal or
     # pipe (`make run | tee log`: tee dies with the same Ctrl-C, and writing to it would
     # kill this script before it stops the services).
     trap '' HUP INT TERM PIPE
     set +e
-    if ((${#PID_OF[@]})); then
-        say "stopping ${!PID_OF[*]}"
-        for pid in "${PID_OF[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
-        deadline=$((SECONDS + ${SEXTANT_STOP_TIMEOUT:-10}))
-        while :; do
-            alive=()
-            for name in "${!PID_OF[@]}"; do
-                kill -0 "${PID_OF[$name]}" 2>/dev/null && alive+=("$name")
-            done
-            ((${#alive[@]})) || break
-            if ((SECONDS >= deadline)); then
-                say "still running after ${SEXTANT_STOP_TIMEOUT:-10}s, killing: ${alive[*]}"
-                for name in "${alive[@]}"; do kill -KILL "${PID_OF[$name]}" 2>/dev/null || true; done
-                break
-            fi
-            sleep 0.2
-        done
-        wait 2>/dev/null || true
+    if stop_children; then
         say "all services stopped (logs in $LOG_DIR)"
     fi
     if ((SEXTANT_STARTED_POSTGRES || SEXTANT_STARTED_REDIS)); then

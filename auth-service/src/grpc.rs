@@ -83,7 +83,6 @@ fn to_proto(user: &store::User) -> pb::User {
 
 #[tonic::async_trait]
 impl pb::auth_service_server::AuthService for AuthService {
-    #[tracing::instrument(skip_all)]
     async fn register(&self, request: Request<pb::RegisterRequest>) -> Result<Response<pb::RegisterResponse>, Status> {
         let request = request.into_inner();
         let email = Email::parse(&request.email)?;
@@ -96,7 +95,6 @@ impl pb::auth_service_server::AuthService for AuthService {
         }))
     }
 
-    #[tracing::instrument(skip_all)]
     async fn login(&self, request: Request<pb::LoginRequest>) -> Result<Response<pb::LoginResponse>, Status> {
         let request = request.into_inner();
         // A malformed email cannot belong to an account: same answer as a wrong password.
@@ -118,7 +116,6 @@ impl pb::auth_service_server::AuthService for AuthService {
         }))
     }
 
-    #[tracing::instrument(skip_all)]
     async fn get_current_user(
         &self,
         request: Request<pb::GetCurrentUserRequest>,
@@ -132,7 +129,6 @@ impl pb::auth_service_server::AuthService for AuthService {
         }))
     }
 
-    #[tracing::instrument(skip_all)]
     async fn list_public_keys(
         &self,
         _request: Request<pb::ListPublicKeysRequest>,

@@ -22,16 +22,19 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     if let Some(Command::Keygen { path }) = cli.command {
         keys::write_new_key(&path)?;
         println!("wrote a new signing key to {}", path.display());
         return Ok(());
     }
+    sextant_common::runtime::block_on(serve(cli.config))?
+}
+
+async fn serve(config: Config) -> anyhow::Result<()> {
     let _telemetry = sextant_common::telemetry::init("auth-service");
-    let application = Application::build(cli.config).await?;
+    let application = Application::build(config).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
     application.run_until_stopped(sextant_common::shutdown::signal()).await
 }

@@ -3,8 +3,11 @@
 use clap::Parser;
 use gateway::{Application, Config};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    sextant_common::runtime::block_on(serve())?
+}
+
+async fn serve() -> anyhow::Result<()> {
     let config = Config::parse();
     let _telemetry = sextant_common::telemetry::init("gateway");
     let application = Application::build(config).await?;

@@ -83,7 +83,6 @@ fn to_proto(session: &Session) -> pb::Session {
 
 #[tonic::async_trait]
 impl pb::session_service_server::SessionService for SessionService {
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn create_session(
         &self,
         request: Request<pb::CreateSessionRequest>,
@@ -97,7 +96,6 @@ impl pb::session_service_server::SessionService for SessionService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn list_sessions(
         &self,
         request: Request<pb::ListSessionsRequest>,
@@ -109,7 +107,6 @@ impl pb::session_service_server::SessionService for SessionService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn get_active_session(
         &self,
         request: Request<pb::GetActiveSessionRequest>,
@@ -128,7 +125,6 @@ impl pb::session_service_server::SessionService for SessionService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn set_active_session(
         &self,
         request: Request<pb::SetActiveSessionRequest>,
@@ -142,7 +138,6 @@ impl pb::session_service_server::SessionService for SessionService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn delete_session(
         &self,
         request: Request<pb::DeleteSessionRequest>,

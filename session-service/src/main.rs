@@ -3,8 +3,11 @@
 use clap::Parser;
 use session_service::{Application, Config};
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+fn main() -> anyhow::Result<()> {
+    sextant_common::runtime::block_on(serve())?
+}
+
+async fn serve() -> anyhow::Result<()> {
     let config = Config::parse();
     let _telemetry = sextant_common::telemetry::init("session-service");
     let application = Application::build(config).await?;

@@ -102,7 +102,6 @@ impl FileService {
 
 #[tonic::async_trait]
 impl pb::file_service_server::FileService for FileService {
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn upload_file(
         &self,
         request: Request<Streaming<pb::UploadFileRequest>>,
@@ -113,7 +112,6 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn list_files(
         &self,
         request: Request<pb::ListFilesRequest>,
@@ -125,7 +123,6 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn get_file_profile(
         &self,
         request: Request<pb::GetFileProfileRequest>,
@@ -141,7 +138,6 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn preview_file(
         &self,
         request: Request<pb::PreviewFileRequest>,
@@ -158,7 +154,6 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn delete_file(
         &self,
         request: Request<pb::DeleteFileRequest>,
@@ -179,7 +174,6 @@ impl pb::file_service_server::FileService for FileService {
         Ok(Response::new(pb::DeleteFileResponse {}))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn get_active_file(
         &self,
         request: Request<pb::GetActiveFileRequest>,
@@ -196,7 +190,6 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn set_active_file(
         &self,
         request: Request<pb::SetActiveFileRequest>,
@@ -210,7 +203,6 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn resolve_dataset(
         &self,
         request: Request<pb::ResolveDatasetRequest>,
@@ -227,7 +219,6 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
-    #[tracing::instrument(skip_all, fields(user_id))]
     async fn forget_session(
         &self,
         request: Request<pb::ForgetSessionRequest>,

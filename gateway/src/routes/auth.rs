@@ -57,7 +57,6 @@ fn user_of(user: Option<pb::User>) -> Result<UserBody, ApiError> {
 }
 
 /// Creates an account.
-#[tracing::instrument(skip_all)]
 pub async fn register(
     State(state): State<AppState>,
     request_id: RequestId,
@@ -76,7 +75,6 @@ pub async fn register(
 }
 
 /// Exchanges credentials for an access token.
-#[tracing::instrument(skip_all)]
 pub async fn login(
     State(state): State<AppState>,
     request_id: RequestId,
@@ -99,7 +97,6 @@ pub async fn login(
 }
 
 /// The caller's account.
-#[tracing::instrument(skip_all)]
 pub async fn me(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<UserBody>, ApiError> {
     let backends = &state.backends;
     let request = backends.request(pb::GetCurrentUserRequest {}, &caller.context());

@@ -56,7 +56,6 @@ fn file_of(file: Option<pb::File>) -> Result<pb::File, ApiError> {
 }
 
 /// The caller's files, newest first.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Vec<FileBody>>, ApiError> {
     let backends = &state.backends;
     let request = backends.request(pb::ListFilesRequest {}, &caller.context());
@@ -65,7 +64,6 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum:
 }
 
 /// The active file of the active session.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn active(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<FileBody>, ApiError> {
     let backends = &state.backends;
     let request = backends.request(pb::GetActiveFileRequest {}, &caller.context());
@@ -82,7 +80,6 @@ pub struct ActivateBody {
 }
 
 /// Makes a file the active file of the active session.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn activate(
     State(state): State<AppState>,
     caller: Caller,
@@ -107,7 +104,6 @@ pub async fn activate(
 }
 
 /// Deletes a file and its stored bytes.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,
@@ -133,7 +129,6 @@ pub struct PreviewQuery {
 }
 
 /// The first rows of a file.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn preview(
     State(state): State<AppState>,
     caller: Caller,
@@ -159,7 +154,6 @@ pub async fn preview(
 }
 
 /// The full profile of a file (DESIGN.md section 5).
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn profile(
     State(state): State<AppState>,
     caller: Caller,
@@ -278,7 +272,6 @@ async fn forward(
 /// Uploads a dataset: multipart fields `file_name` and `description` (before the file;
 /// `file_name` defaults to the file part's own name), then `file`. The new file becomes
 /// the active file of the active session.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn upload(
     State(state): State<AppState>,
     caller: Caller,

@@ -46,7 +46,6 @@ fn session_of(session: Option<pb::Session>) -> Result<pb::Session, ApiError> {
 }
 
 /// The caller's sessions, newest first.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Vec<SessionBody>>, ApiError> {
     let backends = &state.backends;
     let request = backends.request(pb::ListSessionsRequest {}, &caller.context());
@@ -59,7 +58,6 @@ pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum:
 }
 
 /// Creates a session; it becomes the only active one.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn create(
     State(state): State<AppState>,
     caller: Caller,
@@ -74,7 +72,6 @@ pub async fn create(
 }
 
 /// The id of the active session, as a JSON string.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn active(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<String>, ApiError> {
     let backends = &state.backends;
     let request = backends.request(pb::GetActiveSessionRequest {}, &caller.context());
@@ -85,7 +82,6 @@ pub async fn active(State(state): State<AppState>, caller: Caller) -> Result<axu
 }
 
 /// Makes the session with this title the active one.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn activate(
     State(state): State<AppState>,
     caller: Caller,
@@ -105,7 +101,6 @@ pub async fn activate(
 }
 
 /// Deletes the session with this title, with its active file, memory and runs.
-#[tracing::instrument(skip_all, fields(user_id))]
 pub async fn delete(
     State(state): State<AppState>,
     caller: Caller,

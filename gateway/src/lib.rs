@@ -16,7 +16,6 @@ mod extract;
 mod prometheus;
 mod routes;
 mod startup;
-mod values;
 
 pub use config::Config;
 pub use startup::Application;

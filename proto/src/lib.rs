@@ -2,11 +2,12 @@
 //! by tonic from `proto/sextant/**`. Clients and servers both live here; every service
 //! crate implements its own server trait and calls the others through these clients.
 
-#![allow(missing_docs, clippy::all)]
+pub mod json;
 
 /// Identity: accounts, sign-in and token verification keys.
 pub mod auth {
     /// Version 1 of the auth contract.
+    #[allow(missing_docs, clippy::all)]
     pub mod v1 {
         tonic::include_proto!("sextant.auth.v1");
     }
@@ -15,6 +16,7 @@ pub mod auth {
 /// Named analysis sessions.
 pub mod session {
     /// Version 1 of the session contract.
+    #[allow(missing_docs, clippy::all)]
     pub mod v1 {
         tonic::include_proto!("sextant.session.v1");
     }
@@ -23,6 +25,7 @@ pub mod session {
 /// Datasets, their profiles and the active file of each session.
 pub mod file {
     /// Version 1 of the file contract.
+    #[allow(missing_docs, clippy::all)]
     pub mod v1 {
         tonic::include_proto!("sextant.file.v1");
     }
@@ -31,6 +34,7 @@ pub mod file {
 /// The analyst and its chat stream.
 pub mod agent {
     /// Version 1 of the agent contract.
+    #[allow(missing_docs, clippy::all)]
     pub mod v1 {
         tonic::include_proto!("sextant.agent.v1");
     }

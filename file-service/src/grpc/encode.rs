@@ -1,7 +1,5 @@
 //! Stored values as protobuf messages.
 
-use prost_types::value::Kind;
-use prost_types::{ListValue, Struct, Value};
 use sextant_common::timestamp;
 use sextant_proto::file::v1 as pb;
 
@@ -29,7 +27,7 @@ pub fn profile(profile: &Profile) -> pb::Profile {
         rows: profile.rows,
         columns: profile.columns,
         column_profiles: profile.column_profiles.iter().map(column).collect(),
-        sample_rows: profile.sample_rows.iter().map(|row| list(row)).collect(),
+        sample_rows: profile.sample_rows.iter().map(|row| sextant_proto::json::to_list(row)).collect(),
     }
 }
 
@@ -67,24 +65,3 @@ fn column(column: &ColumnProfile) -> pb::ColumnProfile {
     }
 }
 
-/// A row of JSON cells as a protobuf list.
-pub fn list(cells: &[serde_json::Value]) -> ListValue {
-    ListValue {
-        values: cells.iter().map(value).collect(),
-    }
-}
-
-/// A JSON value as a protobuf value.
-pub fn value(json: &serde_json::Value) -> Value {
-    let kind = match json {
-        serde_json::Value::Null => Kind::NullValue(0),
-        serde_json::Value::Bool(flag) => Kind::BoolValue(*flag),
-        serde_json::Value::Number(number) => Kind::NumberValue(number.as_f64().unwrap_or(f64::NAN)),
-        serde_json::Value::String(text) => Kind::StringValue(text.clone()),
-        serde_json::Value::Array(items) => Kind::ListValue(list(items)),
-        serde_json::Value::Object(fields) => Kind::StructValue(Struct {
-            fields: fields.iter().map(|(name, item)| (name.clone(), value(item))).collect(),
-        }),
-    };
-    Value { kind: Some(kind) }
-}

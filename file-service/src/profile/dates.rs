@@ -1,6 +1,12 @@
 //! Text recognised as dates: a text column whose non-null values all parse in one of
 //! [`FORMATS`] is profiled as a date (or date-time) column, with its range and format.
 //! The format is chosen on the first rows and confirmed on every row.
+//!
+//! Times of day without a fraction of a second come first: Polars parses those formats
+//! with its fast parser, and `%.f` (an optional fraction) with chrono, several times
+//! slower. A batch of rows where such a format fails is parsed again with the same
+//! format and a fraction ([`DateFormat::with_fraction`]), which from then on is the
+//! column's: every value either format reads, the wider one reads the same.
 
 use polars::prelude::*;
 
@@ -14,11 +20,16 @@ pub const FORMATS: &[(&str, bool)] = &[
     ("%m/%d/%Y", false),
     ("%Y/%m/%d", false),
     ("%d.%m.%Y", false),
+    ("%Y-%m-%dT%H:%M:%S", true),
     ("%Y-%m-%dT%H:%M:%S%.f", true),
+    ("%Y-%m-%d %H:%M:%S", true),
     ("%Y-%m-%d %H:%M:%S%.f", true),
     ("%Y-%m-%dT%H:%M", true),
     ("%Y-%m-%d %H:%M", true),
 ];
+
+/// What a format with a fraction of a second ends with.
+const FRACTION: &str = "%.f";
 
 /// One of [`FORMATS`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,6 +44,15 @@ impl DateFormat {
     /// `date`, or `datetime` when the format has a time of day.
     pub fn dtype(self) -> &'static str {
         if FORMATS[self.0].1 { "datetime" } else { "date" }
+    }
+
+    /// This format followed by an optional fraction of a second, when that is one of
+    /// [`FORMATS`].
+    pub fn with_fraction(self) -> Option<Self> {
+        FORMATS
+            .iter()
+            .position(|&(wider, _)| wider.strip_suffix(FRACTION) == Some(self.pattern()))
+            .map(Self)
     }
 
     /// Column `name` parsed in this format; text that does not parse becomes null.
@@ -99,6 +119,23 @@ mod tests {
             detected(&[Some("2023-01-31T08:00:00"), Some("2023-01-31T08:00:00.5")]),
             Some("%Y-%m-%dT%H:%M:%S%.f")
         );
+        assert_eq!(detected(&[Some("2023-01-31 08:00:00")]), Some("%Y-%m-%d %H:%M:%S"));
+    }
+
+    #[test]
+    fn formats_with_seconds_widen_to_a_fraction() {
+        let widened = |pattern: &str| {
+            let format = (0..FORMATS.len())
+                .map(DateFormat)
+                .find(|format| format.pattern() == pattern)
+                .expect(pattern);
+            format.with_fraction().map(DateFormat::pattern)
+        };
+        assert_eq!(widened("%Y-%m-%dT%H:%M:%S"), Some("%Y-%m-%dT%H:%M:%S%.f"));
+        assert_eq!(widened("%Y-%m-%d %H:%M:%S"), Some("%Y-%m-%d %H:%M:%S%.f"));
+        assert_eq!(widened("%Y-%m-%d %H:%M:%S%.f"), None);
+        assert_eq!(widened("%Y-%m-%d %H:%M"), None);
+        assert_eq!(widened("%Y-%m-%d"), None);
     }
 
     #[test]

@@ -2,12 +2,16 @@
 //! streaming engine so a file larger than memory still works.
 //!
 //! `sniff` decides the format, `read` opens the file as a `LazyFrame` (JSON arrays are
-//! rewritten as NDJSON first, see `json`), `stats` computes the profile, `summary` writes
-//! its Markdown, `values` turns Polars cells into JSON. Every entry point here blocks
+//! rewritten as NDJSON first, see `json`) and reads it whole in `batches` (delimited text
+//! cut into `chunks` of records, so that a large file is never mapped into memory whole),
+//! `stats` computes the profile in one pass, `summary` writes its Markdown, `values`
+//! turns Polars cells into JSON. Every entry point here blocks
 //! (call it on the blocking pool) and runs inside `catch_unwind`: Polars has panicked on
 //! malformed input before, and such a panic must become an unreadable dataset, never a
 //! crashed service.
 
+mod batches;
+mod chunks;
 mod dates;
 mod json;
 mod read;
@@ -23,7 +27,7 @@ use std::path::Path;
 use serde::{Deserialize, Serialize};
 
 pub use sniff::Format;
-pub use stats::{EXACT_MAX_BYTES, EXACT_MAX_ROWS};
+pub use stats::{EXACT_MAX_BYTES, EXACT_MAX_ROWS, QUANTILE_SAMPLE_ROWS, TOP_VALUES_MAX_DISTINCT};
 pub use summary::markdown;
 
 /// Why a file could not be profiled or read.
@@ -71,7 +75,10 @@ pub struct ColumnProfile {
     pub unique_approximate: bool,
     /// Statistics of a numeric column.
     pub numeric: Option<NumericStats>,
-    /// The most frequent values of a text or boolean column, most frequent first.
+    /// The most frequent values of a text or boolean column, most frequent first, with
+    /// exact counts. Empty for a text column of a large dataset (that of
+    /// `unique_approximate`) whose first rows are nine in ten distinct or that holds more
+    /// than [`TOP_VALUES_MAX_DISTINCT`] distinct values.
     pub top_values: Vec<ValueCount>,
     /// The range of a date column.
     pub date_range: Option<DateRange>,
@@ -94,8 +101,9 @@ pub struct NumericStats {
     pub p50: Option<f64>,
     /// 75th percentile (linear interpolation).
     pub p75: Option<f64>,
-    /// Whether the percentiles come from an evenly spaced sample of the rows (the
-    /// datasets of `unique_approximate`) rather than from every row.
+    /// Whether the percentiles come from an evenly spaced sample of the rows rather
+    /// than from every row: datasets of `unique_approximate` with more than about
+    /// [`QUANTILE_SAMPLE_ROWS`] rows.
     pub quantiles_approximate: bool,
 }
 

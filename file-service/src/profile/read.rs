@@ -1,8 +1,13 @@
-//! Opening a stored file as a Polars `LazyFrame`.
+//! Opening a stored file as a Polars `LazyFrame`, and reading all of it a batch at a
+//! time.
 //!
 //! Text formats infer their schema from the first [`INFER_SCHEMA_ROWS`] rows; when the
 //! rest of the file disagrees (a column of numbers with text further down), the work is
-//! retried once with the schema inferred from every row.
+//! retried once with the schema inferred from every row (Polars reads the whole file for
+//! that).
+//!
+//! Read whole, a dataset comes in [`batches`]: delimited text in chunks of records read
+//! with ordinary reads, Parquet and NDJSON from Polars' streaming engine.
 
 use std::fs::File;
 use std::io::{BufWriter, Cursor, Read, Write};
@@ -13,6 +18,7 @@ use polars::prelude::*;
 
 use super::stats::{EXACT_MAX_BYTES, EXACT_MAX_ROWS, Scale};
 use super::{Format, Preview, ProfileError, json, sniff, values};
+use super::{batches, chunks};
 
 /// Rows read to infer the column types of CSV and NDJSON.
 pub const INFER_SCHEMA_ROWS: usize = 10_000;
@@ -31,14 +37,18 @@ fn polars_path(path: &Path) -> PolarsResult<PlRefPath> {
         .ok_or_else(|| polars_err!(ComputeError: "the storage path is not UTF-8"))
 }
 
+/// How delimited text is parsed, by the lazy scan and in batches alike.
+fn csv_parse_options(options: CsvParseOptions, delimiter: u8) -> CsvParseOptions {
+    options.with_separator(delimiter).with_missing_is_null(true)
+}
+
 fn scan(path: &Path, reader: Reader, infer_rows: Option<usize>) -> PolarsResult<LazyFrame> {
     let path = polars_path(path)?;
     match reader {
         Reader::Csv(delimiter) => LazyCsvReader::new(path)
             .with_has_header(true)
-            .with_separator(delimiter)
+            .map_parse_options(|options| csv_parse_options(options, delimiter))
             .with_infer_schema_length(infer_rows)
-            .with_missing_is_null(true)
             .with_glob(false)
             .finish(),
         Reader::Parquet => LazyFrame::scan_parquet(
@@ -92,6 +102,18 @@ impl Source<'_> {
                     estimated_rows,
                 })
             }
+        }
+    }
+
+    /// Calls `visit` with every row of the dataset, in order, a batch at a time.
+    pub fn for_each_batch(&self, visit: batches::Visit<'_>) -> PolarsResult<()> {
+        match self.reader {
+            Reader::Csv(delimiter) => {
+                let schema = self.frame.clone().collect_schema()?;
+                let options = csv_parse_options(CsvParseOptions::default(), delimiter);
+                batches::delimited(self.path, options, schema, chunks::CHUNK_BYTES, visit)
+            }
+            Reader::Parquet | Reader::Ndjson => batches::streamed(self.frame.clone(), visit),
         }
     }
 }
@@ -180,4 +202,27 @@ pub fn preview(path: &Path, format: Format, rows: usize) -> Result<Preview, Prof
         columns: frame.get_column_names().into_iter().map(ToString::to_string).collect(),
         rows: values::rows(&frame, rows),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_with_text_past_the_inferred_rows_are_read_again_as_text() {
+        let mut text = String::from("a,b\n");
+        for i in 0..INFER_SCHEMA_ROWS + 10 {
+            text.push_str(&format!("{i},{}\n", i % 3));
+        }
+        text.push_str("x,1\n");
+        let directory = std::env::temp_dir();
+        let path = directory.join(format!("sextant-read-{}.csv", uuid::Uuid::new_v4()));
+        std::fs::write(&path, text).expect("write");
+        let profile = super::super::profile(&path, Format::Csv(b','), &directory);
+        std::fs::remove_file(&path).expect("cleanup");
+        let profile = profile.expect("profile");
+        let dtypes: Vec<&str> = profile.column_profiles.iter().map(|c| c.dtype.as_str()).collect();
+        assert_eq!(dtypes, ["str", "i64"]);
+        assert_eq!(profile.rows, INFER_SCHEMA_ROWS as u64 + 11);
+    }
 }

@@ -15,7 +15,6 @@ use tokio_stream::wrappers::ReceiverStream;
 use crate::error::ApiError;
 use crate::extract::{Caller, Json};
 use crate::startup::AppState;
-use crate::values::rows_to_json;
 
 /// Size of the gRPC messages an upload is cut into: well under tonic's 4 MiB limit, large
 /// enough that per-message overhead does not matter.
@@ -319,4 +318,9 @@ pub async fn upload(
     let (forwarded, answered) = tokio::join!(forward(field, uploads, state.upload_limit), call);
     forwarded?;
     Ok((StatusCode::CREATED, axum::Json(file_of(answered?.file)?.into())))
+}
+
+/// Rows of protobuf lists as JSON arrays.
+fn rows_to_json(rows: &[prost_types::ListValue]) -> Vec<Vec<serde_json::Value>> {
+    rows.iter().map(sextant_proto::json::from_list).collect()
 }

@@ -1,0 +1,204 @@
+//! What a run tells its client (DESIGN.md section 7): typed events, numbered per run.
+//!
+//! An [`Event`] serialises as `{"type": "<type>", "data": …}`, the `data:` line of the SSE
+//! stream, and is stored in that form in checkpoints and memory. [`RunEvent::to_proto`]
+//! turns it into the gRPC message the gateway relays.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use serde::{Deserialize, Serialize};
+use sextant_proto::agent::v1 as pb;
+use sextant_proto::json;
+
+use crate::table::Table;
+
+/// Whether a node started or finished.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Phase {
+    /// The node began.
+    Started,
+    /// The node ended.
+    Finished,
+}
+
+impl Phase {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Started => "started",
+            Self::Finished => "finished",
+        }
+    }
+}
+
+/// One thing a run says.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "data", rename_all = "snake_case")]
+pub enum Event {
+    /// A node started or finished.
+    Status {
+        /// The node's name.
+        node: String,
+        /// Started or finished.
+        phase: Phase,
+        /// A short human-readable note, possibly empty.
+        detail: String,
+    },
+    /// A chunk of the answer's prose.
+    Text {
+        /// The chunk.
+        delta: String,
+    },
+    /// The query being run.
+    Code {
+        /// Its language (`sql`).
+        language: String,
+        /// The query.
+        source: String,
+    },
+    /// A result table.
+    Table(Table),
+    /// A chart.
+    Chart {
+        /// A Vega-Lite v6 specification with inline data.
+        spec: serde_json::Value,
+    },
+    /// A rendered chart (raw bytes in the gRPC message, base64 here and on the SSE stream).
+    Image {
+        /// `image/png`.
+        mime_type: String,
+        /// The image, base64-encoded.
+        data: String,
+    },
+    /// Tokens and cost of the run so far.
+    Usage {
+        /// Prompt tokens.
+        input_tokens: u64,
+        /// Completion tokens.
+        output_tokens: u64,
+        /// Cost in US dollars.
+        cost_usd: f64,
+    },
+    /// Something went wrong; the run may still go on or end.
+    Error {
+        /// A machine-readable code.
+        code: String,
+        /// A message for a person.
+        message: String,
+    },
+    /// The last event of every run.
+    Done {
+        /// The run's id.
+        run_id: String,
+    },
+}
+
+/// An event with its place in its run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RunEvent {
+    /// The run.
+    pub run_id: String,
+    /// 1 for the first event of the run, then one more for each.
+    pub seq: u64,
+    /// What happened.
+    pub event: Event,
+}
+
+impl RunEvent {
+    /// The gRPC message of this event.
+    pub fn to_proto(&self) -> pb::ChatEvent {
+        use pb::chat_event::Event as E;
+        let event = match &self.event {
+            Event::Status { node, phase, detail } => E::Status(pb::Status {
+                node: node.clone(),
+                phase: phase.as_str().to_owned(),
+                detail: detail.clone(),
+            }),
+            Event::Text { delta } => E::Text(pb::Text { delta: delta.clone() }),
+            Event::Code { language, source } => E::Code(pb::Code {
+                language: language.clone(),
+                source: source.clone(),
+            }),
+            Event::Table(table) => E::Table(pb::Table {
+                columns: table.columns.iter().map(|column| column.name.clone()).collect(),
+                rows: table.rows.iter().map(|row| json::to_list(row)).collect(),
+                truncated: table.truncated,
+            }),
+            Event::Chart { spec } => E::Chart(pb::Chart {
+                spec: spec.as_object().map(json::to_struct),
+            }),
+            Event::Image { mime_type, data } => E::Image(pb::Image {
+                mime_type: mime_type.clone(),
+                // Only `image` events this service made are ever converted: valid base64.
+                data: BASE64.decode(data).unwrap_or_default(),
+            }),
+            Event::Usage {
+                input_tokens,
+                output_tokens,
+                cost_usd,
+            } => E::Usage(pb::Usage {
+                input_tokens: *input_tokens,
+                output_tokens: *output_tokens,
+                cost_usd: *cost_usd,
+            }),
+            Event::Error { code, message } => E::Error(pb::Error {
+                code: code.clone(),
+                message: message.clone(),
+            }),
+            Event::Done { run_id } => E::Done(pb::Done { run_id: run_id.clone() }),
+        };
+        pb::ChatEvent {
+            run_id: self.run_id.clone(),
+            seq: self.seq,
+            event: Some(event),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn events_serialise_as_type_and_data() {
+        let text = Event::Text { delta: "hi".into() };
+        assert_eq!(
+            serde_json::to_value(&text).ok(),
+            Some(json!({"type": "text", "data": {"delta": "hi"}}))
+        );
+        let status = Event::Status {
+            node: "plan".into(),
+            phase: Phase::Started,
+            detail: String::new(),
+        };
+        assert_eq!(
+            serde_json::to_value(&status).ok(),
+            Some(json!({"type": "status", "data": {"node": "plan", "phase": "started", "detail": ""}}))
+        );
+    }
+
+    #[test]
+    fn a_table_event_keeps_its_columns_rows_and_truncation_in_proto() {
+        let table = Table {
+            columns: vec![crate::table::Column {
+                name: "n".into(),
+                kind: crate::table::ColumnKind::Number,
+            }],
+            rows: vec![vec![json!(1.0)], vec![json!(null)]],
+            truncated: true,
+        };
+        let event = RunEvent {
+            run_id: "r".into(),
+            seq: 3,
+            event: Event::Table(table),
+        }
+        .to_proto();
+        let Some(pb::chat_event::Event::Table(table)) = event.event else {
+            panic!("not a table: {event:?}");
+        };
+        assert_eq!((table.columns.len(), table.rows.len(), table.truncated), (1, 2, true));
+        assert_eq!(json::from_list(&table.rows[0]), vec![json!(1.0)]);
+        assert_eq!(event.seq, 3);
+    }
+}

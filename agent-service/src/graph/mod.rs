@@ -1,0 +1,102 @@
+//! A small LangGraph-style engine: the machinery the analysis graph (DESIGN.md section 6) is
+//! built on. It owns the shape of a run (which node runs next, how often, for how long), its
+//! persistence (checkpoints) and its control (cancellation, interrupts, events); it knows
+//! nothing about LLMs, SQL or charts, which live in the nodes.
+//!
+//! # Model
+//!
+//! - A graph runs over one typed state `S` (serde, so that it can be checkpointed as JSON).
+//! - A [`Node`] takes the state and a [`NodeContext`] and returns the new state, or a
+//!   [`NodeError`]: retryable, fatal, or an interrupt asking for approval.
+//! - Every node has exactly one outgoing edge: static (to a node or [`END`]) or conditional
+//!   (a router function of the state returns a label, mapped to a node or [`END`]).
+//! - [`GraphBuilder::build`] checks the shape once (unknown, duplicate, unreachable nodes,
+//!   nodes without an edge, routes to unknown nodes, ...), so a run only meets the errors
+//!   of its nodes, its budget, and a router returning an unmapped label.
+//! - A run executes at most [`GraphBuilder::max_steps`] nodes; every node runs under its
+//!   [`Policy`] (a timeout per attempt, retries with exponential backoff for retryable
+//!   errors; a timed-out attempt is a retryable failure).
+//! - A [`CancellationToken`](tokio_util::sync::CancellationToken) stops a run: the engine
+//!   races the running node against it and drops the node's future, and the node gets a
+//!   child token in its context to hand to queries and HTTP calls (cancelled too when an
+//!   attempt times out).
+//! - Events go to a `tokio::sync::mpsc::Sender<Event<E>>`: node started, finished,
+//!   retrying, interrupted, and the node's own events of type `E`.
+//!
+//! # Persistence and guarantees
+//!
+//! With [`Checkpoints`] configured (PostgreSQL the truth, Redis the hot copy of each run's
+//! latest checkpoint), a run writes:
+//! - step 0 before its first node: the initial state and the entry node;
+//! - step `n` after its `n`-th node finished: the state it returned and the next node (none,
+//!   with status `done`, when the run reached [`END`]);
+//! - a status change of the latest step when the run pauses (`waiting`, with the prompt),
+//!   fails (`failed`, with the error), is cancelled (`cancelled`), or is resumed (`running`,
+//!   with the approval if one was given).
+//!
+//! Intermediate checkpoints (status `running`) are committed asynchronously
+//! (`synchronous_commit = off`, a tenth of the cost of a flushed commit): visible at once,
+//! never lost when this process dies, but a crash of the PostgreSQL server itself can lose
+//! the last fraction of a second of them, and the run then resumes from an earlier one.
+//! Every other write (waiting, done, failed, cancelled, resumed) is durable before the
+//! call returns.
+//!
+//! [`Graph::resume`] continues from the latest checkpoint: the state after the last finished
+//! node, at the next node. The node that was running when a process died (or when the run
+//! was cancelled) runs again: nodes are executed **at least once**, so a node with side
+//! effects outside the state must make them idempotent. Finished nodes never run again.
+//! A waiting run is resumed only with an approval value, which reaches the paused node
+//! through [`NodeContext::approval`] and [`NodeContext::interrupt`] (and is persisted with
+//! the checkpoint, so a crash after the approval does not ask again).
+//!
+//! Steps are inserted, never overwritten, and status changes are compare-and-set: two
+//! processes advancing one run meet a [`GraphError::Conflict`] instead of mixing states.
+//! Retention ([`Checkpoints::keep_last`], [`Checkpoints::delete_finished_before`],
+//! [`Checkpoints::delete_runs`]) is run by the caller.
+
+mod attempt;
+mod builder;
+mod checkpoint;
+mod error;
+mod node;
+mod run;
+
+#[cfg(test)]
+mod tests;
+
+pub use builder::GraphBuilder;
+pub use checkpoint::{Checkpoint, Checkpoints, Status};
+pub use error::GraphError;
+pub use node::{Event, Node, NodeContext, NodeError, Policy};
+pub use run::{Graph, Outcome};
+
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// The target that ends a run, for [`GraphBuilder::edge`] and conditional routes; not a
+/// valid node name.
+pub const END: &str = "__end__";
+
+/// The id of one run of a graph, chosen by the caller (a chat run id, say).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct RunId(pub Uuid);
+
+impl RunId {
+    /// A new time-ordered run id.
+    pub fn new() -> Self {
+        Self(Uuid::now_v7())
+    }
+}
+
+impl Default for RunId {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl std::fmt::Display for RunId {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}

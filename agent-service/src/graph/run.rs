@@ -1,0 +1,354 @@
+//! Running a built graph: the loop that executes a node under its policy, routes to the
+//! next one, checkpoints, and stops on the end, an interrupt, an error, the step budget or
+//! cancellation; and [`Graph::resume`], which re-enters that loop from a checkpoint.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+use super::attempt::{self, Failure};
+use super::checkpoint::{Checkpoint, Checkpoints, Status, now};
+use super::node::{Event, Node, NodeContext, Policy, emit};
+use super::{GraphError, RunId};
+
+/// A conditional edge's router: the state in, a route label out.
+pub(super) type Router<S> = Box<dyn Fn(&S) -> String + Send + Sync>;
+
+/// Where an edge leads.
+pub(super) enum Target {
+    Node(Arc<str>),
+    End,
+}
+
+/// A node's one outgoing edge.
+pub(super) enum Edge<S> {
+    Static(Target),
+    Conditional {
+        router: Router<S>,
+        routes: HashMap<String, Target>,
+    },
+}
+
+/// A node with everything the loop needs to run it and leave it.
+pub(super) struct Step<S, E> {
+    pub(super) name: Arc<str>,
+    pub(super) node: Arc<dyn Node<S, E>>,
+    pub(super) policy: Policy,
+    pub(super) edge: Edge<S>,
+}
+
+/// A checked graph, ready to run any number of times, concurrently (share it in an `Arc`).
+pub struct Graph<S, E = ()> {
+    pub(super) steps: HashMap<Arc<str>, Step<S, E>>,
+    pub(super) entry: Arc<str>,
+    pub(super) interrupts: HashSet<Arc<str>>,
+    pub(super) max_steps: u32,
+    pub(super) checkpoints: Option<Checkpoints>,
+}
+
+/// How a run that did not fail ended.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Outcome<S> {
+    /// It reached [`END`](super::END) with this state.
+    Finished(S),
+    /// It paused before `node` until [`Graph::resume`] gives it an approval.
+    Waiting {
+        /// The node that runs (again) on resume.
+        node: String,
+        /// What the node asked; `None` for a configured interrupt before the node.
+        prompt: Option<Value>,
+        /// The state the node will get.
+        state: S,
+    },
+}
+
+/// Where a run stands between two nodes.
+struct Cursor<S> {
+    run: RunId,
+    /// Nodes finished so far.
+    step: u32,
+    next: Arc<str>,
+    state: S,
+    approval: Option<Value>,
+    /// The checkpoint of `step` as stored (`None` without a store).
+    latest: Option<Checkpoint>,
+}
+
+impl<S, E> Graph<S, E>
+where
+    S: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
+    E: Send + 'static,
+{
+    /// Runs the graph from its entry with `state` under the id `run` (new: a run id that
+    /// already has checkpoints is refused). Returns when the run finishes or pauses; stops
+    /// with [`GraphError::Cancelled`] soon after `cancel` fires. Events go to `events`.
+    #[tracing::instrument(skip_all, fields(run_id = %run))]
+    pub async fn run(
+        &self,
+        run: RunId,
+        state: S,
+        cancel: CancellationToken,
+        events: mpsc::Sender<Event<E>>,
+    ) -> Result<Outcome<S>, GraphError> {
+        let mut cursor = Cursor {
+            run,
+            step: 0,
+            next: Arc::clone(&self.entry),
+            state,
+            approval: None,
+            latest: None,
+        };
+        if self.interrupts.contains(&cursor.next) {
+            self.record(&mut cursor, Status::Waiting).await?;
+            return Ok(self.paused(cursor, None, &cancel, &events).await);
+        }
+        self.record(&mut cursor, Status::Running).await?;
+        self.drive(cursor, &cancel, &events).await
+    }
+
+    /// Continues run `run` from its latest checkpoint: the node that was running when it
+    /// stopped (crash, cancellation, failure) runs again with the state before it. A
+    /// waiting run needs an `approval`, which the paused node then sees
+    /// ([`NodeContext::approval`]); any other run refuses one.
+    #[tracing::instrument(skip_all, fields(run_id = %run))]
+    pub async fn resume(
+        &self,
+        run: RunId,
+        approval: Option<Value>,
+        cancel: CancellationToken,
+        events: mpsc::Sender<Event<E>>,
+    ) -> Result<Outcome<S>, GraphError> {
+        let store = self.checkpoints.as_ref().ok_or(GraphError::NoCheckpoints)?;
+        let mut latest = store.latest(run).await?.ok_or(GraphError::UnknownRun(run))?;
+        let next = match &latest.next {
+            Some(next) if latest.status != Status::Done => self.step(next, run)?,
+            _ => return Err(GraphError::RunFinished(run)),
+        };
+        let expected = latest.status;
+        match (expected, approval) {
+            (Status::Waiting, None) => {
+                return Err(GraphError::AwaitingApproval {
+                    run,
+                    node: next.to_string(),
+                });
+            }
+            (Status::Waiting, Some(approval)) => latest.approval = Some(approval),
+            (_, Some(_)) => return Err(GraphError::NotWaiting(run)),
+            (_, None) => {}
+        }
+        if expected != Status::Running {
+            latest.status = Status::Running;
+            latest.error = None;
+            latest.updated_at = now();
+            store.update(&latest, expected).await?;
+        }
+        tracing::info!(step = latest.step, node = %next, "resuming");
+        let cursor = Cursor {
+            run,
+            step: latest.step,
+            next,
+            state: serde_json::from_value(latest.state.clone())?,
+            approval: latest.approval.clone(),
+            latest: Some(latest),
+        };
+        self.drive(cursor, &cancel, &events).await
+    }
+
+    fn step(&self, name: &str, run: RunId) -> Result<Arc<str>, GraphError> {
+        self.steps
+            .get_key_value(name)
+            .map(|(name, _)| Arc::clone(name))
+            .ok_or_else(|| GraphError::UnknownNode {
+                name: name.to_owned(),
+                referenced_by: format!("the checkpoint of run {run}"),
+            })
+    }
+
+    /// The loop: `cursor` is checkpointed, its next node is due.
+    async fn drive(
+        &self,
+        mut cursor: Cursor<S>,
+        cancel: &CancellationToken,
+        events: &mpsc::Sender<Event<E>>,
+    ) -> Result<Outcome<S>, GraphError> {
+        loop {
+            let Some(step) = self.steps.get(&cursor.next) else {
+                let error = GraphError::UnknownNode {
+                    name: cursor.next.to_string(),
+                    referenced_by: "the run".to_owned(),
+                };
+                return Err(self.fail(&mut cursor, error).await);
+            };
+            if cursor.step >= self.max_steps {
+                let error = GraphError::StepBudgetExceeded {
+                    limit: self.max_steps,
+                    node: step.name.to_string(),
+                };
+                return Err(self.fail(&mut cursor, error).await);
+            }
+            let (node, number) = (step.name.to_string(), cursor.step);
+            emit(events, cancel, Event::NodeStarted { node, step: number }).await;
+            let ctx = NodeContext {
+                run_id: cursor.run,
+                node: Arc::clone(&step.name),
+                step: cursor.step,
+                attempt: 0,
+                cancel: cancel.clone(),
+                events: events.clone(),
+                approval: cursor.approval.clone(),
+            };
+            match attempt::execute(step, &cursor.state, ctx).await {
+                Ok(state) => {
+                    let node = step.name.to_string();
+                    emit(events, cancel, Event::NodeFinished { node, step: number }).await;
+                    let target = match route(step, &state) {
+                        Ok(target) => target,
+                        Err(error) => return Err(self.fail(&mut cursor, error).await),
+                    };
+                    cursor.step += 1;
+                    cursor.state = state;
+                    cursor.approval = None;
+                    let Target::Node(next) = target else {
+                        self.record_end(&mut cursor).await?;
+                        tracing::info!(steps = cursor.step, "run finished");
+                        return Ok(Outcome::Finished(cursor.state));
+                    };
+                    cursor.next = Arc::clone(next);
+                    if self.interrupts.contains(next) {
+                        self.record(&mut cursor, Status::Waiting).await?;
+                        return Ok(self.paused(cursor, None, cancel, events).await);
+                    }
+                    self.record(&mut cursor, Status::Running).await?;
+                }
+                Err(Failure::Interrupt(prompt)) => {
+                    self.mark(&mut cursor, |latest| {
+                        latest.status = Status::Waiting;
+                        latest.prompt = Some(prompt.clone());
+                        latest.approval = None;
+                    })
+                    .await?;
+                    return Ok(self.paused(cursor, Some(prompt), cancel, events).await);
+                }
+                Err(Failure::Cancelled) => {
+                    tracing::info!(node = %step.name, "run cancelled");
+                    let error = GraphError::Cancelled {
+                        node: step.name.to_string(),
+                    };
+                    return Err(self.fail(&mut cursor, error).await);
+                }
+                Err(Failure::Failed { attempts, message }) => {
+                    let error = GraphError::NodeFailed {
+                        node: step.name.to_string(),
+                        attempts,
+                        message,
+                    };
+                    return Err(self.fail(&mut cursor, error).await);
+                }
+            }
+        }
+    }
+
+    /// Saves the checkpoint of `cursor.step` (a new step) with `status`.
+    async fn record(&self, cursor: &mut Cursor<S>, status: Status) -> Result<(), GraphError> {
+        self.save(cursor, Some(cursor.next.to_string()), status).await
+    }
+
+    /// Saves the last checkpoint of a run that reached the end.
+    async fn record_end(&self, cursor: &mut Cursor<S>) -> Result<(), GraphError> {
+        self.save(cursor, None, Status::Done).await
+    }
+
+    async fn save(&self, cursor: &mut Cursor<S>, next: Option<String>, status: Status) -> Result<(), GraphError> {
+        let Some(store) = &self.checkpoints else {
+            return Ok(());
+        };
+        let checkpoint = Checkpoint {
+            run_id: cursor.run,
+            step: cursor.step,
+            next,
+            state: serde_json::to_value(&cursor.state)?,
+            status,
+            prompt: None,
+            approval: None,
+            error: None,
+            updated_at: now(),
+        };
+        store.insert(&checkpoint).await?;
+        cursor.latest = Some(checkpoint);
+        Ok(())
+    }
+
+    /// Changes the status (and what goes with it) of the latest checkpoint.
+    async fn mark(&self, cursor: &mut Cursor<S>, change: impl FnOnce(&mut Checkpoint)) -> Result<(), GraphError> {
+        let (Some(store), Some(latest)) = (&self.checkpoints, cursor.latest.as_mut()) else {
+            return Ok(());
+        };
+        let expected = latest.status;
+        change(latest);
+        latest.updated_at = now();
+        store.update(latest, expected).await
+    }
+
+    /// Records `error` on the latest checkpoint (`cancelled` or `failed`) and returns it.
+    /// A store error here is logged: the run's own error is the one to report.
+    async fn fail(&self, cursor: &mut Cursor<S>, error: GraphError) -> GraphError {
+        let status = match error {
+            GraphError::Cancelled { .. } => Status::Cancelled,
+            _ => Status::Failed,
+        };
+        let message = error.to_string();
+        if status == Status::Failed {
+            tracing::warn!(error = %message, "run failed");
+        }
+        let marked = self
+            .mark(cursor, |latest| {
+                latest.status = status;
+                latest.error = Some(message);
+            })
+            .await;
+        if let Err(store) = marked {
+            tracing::error!(error = %store, "could not record the end of the run");
+        }
+        error
+    }
+
+    async fn paused(
+        &self,
+        cursor: Cursor<S>,
+        prompt: Option<Value>,
+        cancel: &CancellationToken,
+        events: &mpsc::Sender<Event<E>>,
+    ) -> Outcome<S> {
+        let node = cursor.next.to_string();
+        tracing::info!(node = %node, "run waiting for an approval");
+        let interrupted = Event::Interrupted {
+            node: node.clone(),
+            prompt: prompt.clone(),
+        };
+        emit(events, cancel, interrupted).await;
+        Outcome::Waiting {
+            node,
+            prompt,
+            state: cursor.state,
+        }
+    }
+}
+
+/// The edge out of `step` for `state`.
+fn route<'g, S, E>(step: &'g Step<S, E>, state: &S) -> Result<&'g Target, GraphError> {
+    match &step.edge {
+        Edge::Static(target) => Ok(target),
+        Edge::Conditional { router, routes } => {
+            let label = router(state);
+            routes.get(&label).ok_or_else(|| GraphError::UnmappedRoute {
+                node: step.name.to_string(),
+                label,
+            })
+        }
+    }
+}

@@ -1,0 +1,624 @@
+//! Checkpoints, resume, interrupts and retention against real PostgreSQL (a fresh database
+//! per test) and real Redis (a fresh key prefix per test).
+
+use redis::AsyncCommands;
+use redis::aio::ConnectionManager;
+use sextant_common::cache::Cache;
+use sextant_common::testing::{TestDb, redis_url};
+use sqlx::PgPool;
+
+use super::*;
+
+/// One test's database and Redis prefix; every `checkpoints()` is a new instance (its own
+/// pool and cache), as a restarted process would have.
+struct Store {
+    db: TestDb,
+    pool: PgPool,
+    redis: ConnectionManager,
+    prefix: String,
+}
+
+impl Store {
+    async fn new() -> Self {
+        let db = TestDb::create().await;
+        let pool = sextant_common::connect::postgres(&db.url, 4).await.expect("connect");
+        sqlx::migrate!().run(&pool).await.expect("migrate");
+        let redis = sextant_common::connect::redis(&redis_url()).expect("redis");
+        let prefix = format!("test:graph:{}:", uuid::Uuid::new_v4());
+        Self {
+            db,
+            pool,
+            redis,
+            prefix,
+        }
+    }
+
+    async fn checkpoints(&self) -> Checkpoints {
+        let pool = sextant_common::connect::postgres(&self.db.url, 2)
+            .await
+            .expect("connect");
+        let cache = Cache::new(self.redis.clone(), self.prefix.clone(), Duration::from_secs(60));
+        Checkpoints::new(pool, cache)
+    }
+
+    /// The hot copies this test wrote.
+    async fn hot_keys(&self) -> Vec<String> {
+        let mut redis = self.redis.clone();
+        let mut keys: Vec<String> = redis.keys(format!("{}*", self.prefix)).await.expect("KEYS");
+        keys.sort();
+        keys
+    }
+
+    /// Flushes this test's Redis keys.
+    async fn flush_redis(&self) {
+        let keys = self.hot_keys().await;
+        if !keys.is_empty() {
+            let mut redis = self.redis.clone();
+            let () = redis.del(keys).await.expect("DEL");
+        }
+    }
+}
+
+/// a → b → c → END, counting executions; `c` hangs while `c_hangs` is true.
+struct Chain {
+    a: Arc<AtomicU32>,
+    b: Arc<AtomicU32>,
+    c: Arc<AtomicU32>,
+}
+
+impl Chain {
+    fn new() -> Self {
+        Self {
+            a: Arc::default(),
+            b: Arc::default(),
+            c: Arc::default(),
+        }
+    }
+
+    fn graph(&self, checkpoints: Checkpoints, c_hangs: bool) -> Graph<Trail, String> {
+        let node = |name, runs: &Arc<AtomicU32>| Visit {
+            name,
+            runs: Arc::clone(runs),
+        };
+        let c_runs = Arc::clone(&self.c);
+        GraphBuilder::new()
+            .node("a", node("a", &self.a))
+            .node("b", node("b", &self.b))
+            .node_fn("c", move |mut state: Trail, _: NodeContext<String>| {
+                c_runs.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    if c_hangs {
+                        std::future::pending::<()>().await;
+                    }
+                    state.visited.push("c".to_owned());
+                    Ok(state)
+                }
+            })
+            .entry("a")
+            .edge("a", "b")
+            .edge("b", "c")
+            .edge("c", END)
+            .checkpoints(checkpoints)
+            .build()
+            .expect("valid graph")
+    }
+
+    fn runs(&self) -> [u32; 3] {
+        [&self.a, &self.b, &self.c].map(|runs| runs.load(Ordering::SeqCst))
+    }
+}
+
+/// Starts `graph` on a task and returns it once `node` has started.
+async fn start_until(
+    graph: Arc<Graph<Trail, String>>,
+    run: RunId,
+    cancel: CancellationToken,
+    node: &str,
+) -> tokio::task::JoinHandle<Result<Outcome<Trail>, GraphError>> {
+    let (sender, mut receiver) = events();
+    let task = tokio::spawn(async move { graph.run(run, Trail::default(), cancel, sender).await });
+    while let Some(event) = receiver.recv().await {
+        if matches!(&event, Event::NodeStarted { node: started, .. } if started == node) {
+            return task;
+        }
+    }
+    panic!("the run ended before `{node}` started: {:?}", task.await);
+}
+
+/// The result of a run task that was cancelled, which must end promptly.
+async fn stopped(
+    task: tokio::task::JoinHandle<Result<Outcome<Trail>, GraphError>>,
+) -> Result<Outcome<Trail>, GraphError> {
+    tokio::time::timeout(Duration::from_secs(5), task)
+        .await
+        .expect("the cancelled run stops promptly")
+        .expect("no panic")
+}
+
+async fn resume(
+    graph: &Graph<Trail, String>,
+    run: RunId,
+    approval: Option<serde_json::Value>,
+) -> Result<Outcome<Trail>, GraphError> {
+    let (sender, _receiver) = events();
+    graph.resume(run, approval, CancellationToken::new(), sender).await
+}
+
+#[tokio::test]
+async fn a_checkpoint_after_every_node_is_read_back_from_postgres_once_redis_lost_it() {
+    let store = Store::new().await;
+    let chain = Chain::new();
+    let checkpoints = store.checkpoints().await;
+    let graph = chain.graph(checkpoints.clone(), false);
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    graph
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect("run");
+    let hot = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!(store.hot_keys().await, [format!("{}checkpoint:{run}", store.prefix)]);
+
+    store.flush_redis().await;
+    let fresh = store.checkpoints().await;
+    assert_eq!(
+        fresh.latest(run).await.expect("latest"),
+        Some(hot),
+        "PostgreSQL holds the same"
+    );
+    let history = fresh.history(run).await.expect("history");
+    let steps: Vec<_> = history
+        .iter()
+        .map(|checkpoint| {
+            let state: Trail = serde_json::from_value(checkpoint.state.clone()).expect("state");
+            (
+                checkpoint.step,
+                checkpoint.next.clone(),
+                checkpoint.status,
+                state.visited,
+            )
+        })
+        .collect();
+    let next = |name: &str| Some(name.to_owned());
+    let visited = |names: &[&str]| names.iter().map(|name| (*name).to_owned()).collect::<Vec<_>>();
+    assert_eq!(
+        steps,
+        [
+            (0, next("a"), Status::Running, visited(&[])),
+            (1, next("b"), Status::Running, visited(&["a"])),
+            (2, next("c"), Status::Running, visited(&["a", "b"])),
+            (3, None, Status::Done, visited(&["a", "b", "c"])),
+        ]
+    );
+    assert!(
+        store.hot_keys().await.is_empty(),
+        "a read from PostgreSQL does not refill Redis"
+    );
+}
+
+#[tokio::test]
+async fn a_run_dropped_mid_node_resumes_from_its_last_checkpoint_without_rerunning_finished_nodes() {
+    let store = Store::new().await;
+    let chain = Chain::new();
+    let run = RunId::new();
+    let crashing = Arc::new(chain.graph(store.checkpoints().await, true));
+    let task = start_until(crashing, run, CancellationToken::new(), "c").await;
+    task.abort();
+    assert!(task.await.expect_err("aborted").is_cancelled());
+
+    let checkpoints = store.checkpoints().await;
+    let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!(
+        (latest.step, latest.next.as_deref(), latest.status),
+        (2, Some("c"), Status::Running)
+    );
+    assert_eq!(checkpoints.runs_in(Status::Running).await.expect("runs"), [run]);
+
+    let restarted = chain.graph(checkpoints, false);
+    let outcome = resume(&restarted, run, None).await.expect("resume");
+    assert_eq!(outcome, Outcome::Finished(trail(&["a", "b", "c"])));
+    assert_eq!(
+        chain.runs(),
+        [1, 1, 2],
+        "a and b ran once; c, running at the crash, again"
+    );
+}
+
+#[tokio::test]
+async fn a_cancelled_run_is_recorded_as_cancelled_and_resumes_to_the_end() {
+    let store = Store::new().await;
+    let chain = Chain::new();
+    let run = RunId::new();
+    let cancel = CancellationToken::new();
+    let graph = Arc::new(chain.graph(store.checkpoints().await, true));
+    let task = start_until(graph, run, cancel.clone(), "c").await;
+    cancel.cancel();
+    let result = stopped(task).await;
+    assert!(
+        matches!(&result, Err(GraphError::Cancelled { node }) if node == "c"),
+        "{result:?}"
+    );
+
+    let checkpoints = store.checkpoints().await;
+    let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!((latest.step, latest.status), (2, Status::Cancelled));
+
+    let outcome = resume(&chain.graph(checkpoints.clone(), false), run, None).await;
+    assert_eq!(outcome.expect("resume"), Outcome::Finished(trail(&["a", "b", "c"])));
+    assert_eq!(chain.runs(), [1, 1, 2]);
+    let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!((latest.step, latest.status, latest.error), (3, Status::Done, None));
+}
+
+/// plan → publish → audit → END, pausing before publish; publish records the approval it
+/// got, audit whether the approval (wrongly) reached it too.
+fn approval_graph(checkpoints: Checkpoints) -> Graph<Trail, String> {
+    GraphBuilder::new()
+        .node("plan", visit("plan"))
+        .node_fn("publish", |mut state: Trail, ctx: NodeContext<String>| async move {
+            state.visited.push("publish".to_owned());
+            state.approval = ctx.approval().map(ToString::to_string);
+            Ok(state)
+        })
+        .node_fn("audit", |mut state: Trail, ctx: NodeContext<String>| async move {
+            let seen = if ctx.approval().is_some() {
+                "audit saw the approval"
+            } else {
+                "audit"
+            };
+            state.visited.push(seen.to_owned());
+            Ok(state)
+        })
+        .entry("plan")
+        .edge("plan", "publish")
+        .edge("publish", "audit")
+        .edge("audit", END)
+        .interrupt_before("publish")
+        .checkpoints(checkpoints)
+        .build()
+        .expect("valid graph")
+}
+
+#[tokio::test]
+async fn an_interrupt_before_a_node_waits_across_a_restart_and_resumes_with_the_approval() {
+    let store = Store::new().await;
+    let run = RunId::new();
+    let (sender, mut receiver) = events();
+    let outcome = approval_graph(store.checkpoints().await)
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect("run");
+    assert_eq!(
+        outcome,
+        Outcome::Waiting {
+            node: "publish".to_owned(),
+            prompt: None,
+            state: trail(&["plan"])
+        }
+    );
+    assert!(drain(&mut receiver).contains(&Event::Interrupted {
+        node: "publish".to_owned(),
+        prompt: None
+    }));
+
+    store.flush_redis().await;
+    let restarted = store.checkpoints().await;
+    let waiting = restarted.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!(
+        (waiting.status, waiting.next.as_deref()),
+        (Status::Waiting, Some("publish"))
+    );
+    assert_eq!(restarted.runs_in(Status::Waiting).await.expect("runs"), [run]);
+
+    let graph = approval_graph(restarted);
+    let refused = resume(&graph, run, None).await;
+    assert!(
+        matches!(&refused, Err(GraphError::AwaitingApproval { node, .. }) if node == "publish"),
+        "{refused:?}"
+    );
+    let outcome = resume(&graph, run, Some(serde_json::json!("ship it"))).await;
+    let expected = Trail {
+        visited: vec!["plan".to_owned(), "publish".to_owned(), "audit".to_owned()],
+        approval: Some("\"ship it\"".to_owned()),
+    };
+    assert_eq!(outcome.expect("resume"), Outcome::Finished(expected));
+
+    let again = resume(&graph, run, None).await;
+    assert!(
+        matches!(again, Err(GraphError::RunFinished(id)) if id == run),
+        "{again:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_node_that_interrupts_itself_gets_the_approval_typed_when_resumed() {
+    #[derive(Debug, Serialize, Deserialize)]
+    struct Decision {
+        approved: bool,
+        by: String,
+    }
+    let asked = Arc::new(AtomicU32::new(0));
+    let graph = |checkpoints: Checkpoints| {
+        let asked = Arc::clone(&asked);
+        GraphBuilder::new()
+            .node_fn("review", move |mut state: Trail, ctx: NodeContext<String>| {
+                asked.fetch_add(1, Ordering::SeqCst);
+                async move {
+                    let decision: Decision = ctx.interrupt(serde_json::json!({"question": "run this query?"}))?;
+                    state.approval = Some(format!("{} by {}", decision.approved, decision.by));
+                    Ok(state)
+                }
+            })
+            .entry("review")
+            .edge("review", END)
+            .checkpoints(checkpoints)
+            .build()
+            .expect("valid graph")
+    };
+    let store = Store::new().await;
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    let outcome = graph(store.checkpoints().await)
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect("run");
+    let prompt = serde_json::json!({"question": "run this query?"});
+    assert!(
+        matches!(&outcome, Outcome::Waiting { node, prompt: Some(asked), .. } if node == "review" && *asked == prompt),
+        "{outcome:?}"
+    );
+    let checkpoints = store.checkpoints().await;
+    let waiting = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!(
+        (waiting.step, waiting.status, waiting.prompt),
+        (0, Status::Waiting, Some(prompt))
+    );
+
+    let approval = serde_json::json!({"approved": true, "by": "ada"});
+    let outcome = resume(&graph(checkpoints), run, Some(approval)).await.expect("resume");
+    let finished = Trail {
+        visited: vec![],
+        approval: Some("true by ada".to_owned()),
+    };
+    assert_eq!(outcome, Outcome::Finished(finished));
+    assert_eq!(
+        asked.load(Ordering::SeqCst),
+        2,
+        "the node ran again, now with the approval"
+    );
+}
+
+#[tokio::test]
+async fn resume_refuses_unknown_runs_and_approvals_nobody_asked_for() {
+    let store = Store::new().await;
+    let chain = Chain::new();
+    let checkpoints = store.checkpoints().await;
+    let graph = chain.graph(checkpoints, false);
+    let unknown = resume(&graph, RunId::new(), None).await;
+    assert!(matches!(unknown, Err(GraphError::UnknownRun(_))), "{unknown:?}");
+
+    let run = RunId::new();
+    let graph = Arc::new(chain.graph(store.checkpoints().await, true));
+    let cancel = CancellationToken::new();
+    let task = start_until(graph, run, cancel.clone(), "c").await;
+    cancel.cancel();
+    let _ = stopped(task).await;
+    let graph = chain.graph(store.checkpoints().await, false);
+    let unasked = resume(&graph, run, Some(true.into())).await;
+    assert!(
+        matches!(unasked, Err(GraphError::NotWaiting(id)) if id == run),
+        "{unasked:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_run_id_cannot_be_started_twice() {
+    let store = Store::new().await;
+    let graph = Chain::new().graph(store.checkpoints().await, false);
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    graph
+        .run(run, Trail::default(), CancellationToken::new(), sender.clone())
+        .await
+        .expect("first");
+    let second = graph.run(run, Trail::default(), CancellationToken::new(), sender).await;
+    assert!(
+        matches!(second, Err(GraphError::RunExists(id)) if id == run),
+        "{second:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_run_records_its_error_on_the_latest_checkpoint() {
+    let store = Store::new().await;
+    let checkpoints = store.checkpoints().await;
+    let graph = GraphBuilder::new()
+        .node("loop", visit("loop"))
+        .entry("loop")
+        .edge("loop", "loop")
+        .max_steps(3)
+        .checkpoints(checkpoints.clone())
+        .build()
+        .expect("valid graph");
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    let error = graph
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect_err("budget");
+    store.flush_redis().await;
+    let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!((latest.step, latest.status), (3, Status::Failed));
+    assert_eq!(latest.error, Some(error.to_string()));
+    let resumed = resume(&graph, run, None).await;
+    assert!(
+        matches!(resumed, Err(GraphError::StepBudgetExceeded { limit: 3, .. })),
+        "the budget counts across resumes: {resumed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_status_change_on_a_stale_checkpoint_conflicts() {
+    let store = Store::new().await;
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    approval_graph(store.checkpoints().await)
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect("run");
+    let (first, second) = (store.checkpoints().await, store.checkpoints().await);
+    let mut waiting = first.latest(run).await.expect("latest").expect("a checkpoint");
+    waiting.status = Status::Running;
+    waiting.approval = Some(true.into());
+    first.update(&waiting, Status::Waiting).await.expect("first approval");
+    let twice = second.update(&waiting, Status::Waiting).await;
+    assert!(matches!(twice, Err(GraphError::Conflict { step: 1, .. })), "{twice:?}");
+}
+
+/// Runs the chain to the end under a new id.
+async fn finished_run(graph: &Graph<Trail, String>) -> RunId {
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    graph
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect("run");
+    run
+}
+
+#[tokio::test]
+async fn keep_last_prunes_old_checkpoints_but_keeps_the_latest_of_each_run() {
+    let store = Store::new().await;
+    let checkpoints = store.checkpoints().await;
+    let graph = Chain::new().graph(checkpoints.clone(), false);
+    let (one, two) = (finished_run(&graph).await, finished_run(&graph).await);
+    assert_eq!(
+        checkpoints.keep_last(2).await.expect("prune"),
+        4,
+        "steps 0 and 1 of each"
+    );
+    for run in [one, two] {
+        let steps: Vec<_> = checkpoints
+            .history(run)
+            .await
+            .expect("history")
+            .iter()
+            .map(|c| c.step)
+            .collect();
+        assert_eq!(steps, [2, 3]);
+    }
+    assert_eq!(checkpoints.keep_last(0).await.expect("prune"), 2, "0 keeps the latest");
+    store.flush_redis().await;
+    let latest = checkpoints.latest(one).await.expect("latest").expect("kept");
+    assert_eq!((latest.step, latest.status), (3, Status::Done));
+}
+
+#[tokio::test]
+async fn delete_finished_before_removes_only_runs_that_ended_long_ago() {
+    let store = Store::new().await;
+    let checkpoints = store.checkpoints().await;
+    let graph = Chain::new().graph(checkpoints.clone(), false);
+    let (old, recent) = (finished_run(&graph).await, finished_run(&graph).await);
+    let waiting = RunId::new();
+    let (sender, _receiver) = events();
+    approval_graph(checkpoints.clone())
+        .run(waiting, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect("run");
+    for run in [old, waiting] {
+        sqlx::query("UPDATE checkpoints SET updated_at = now() - interval '2 days' WHERE run_id = $1")
+            .bind(run.0)
+            .execute(&store.pool)
+            .await
+            .expect("backdate");
+    }
+
+    let deleted = checkpoints
+        .delete_finished_before(Duration::from_secs(24 * 3600))
+        .await
+        .expect("prune");
+    assert_eq!(deleted, [old]);
+    assert!(checkpoints.history(old).await.expect("history").is_empty());
+    assert_eq!(
+        checkpoints.latest(old).await.expect("latest"),
+        None,
+        "the hot copy went too"
+    );
+    assert_eq!(checkpoints.history(recent).await.expect("history").len(), 4);
+    assert_eq!(
+        checkpoints.history(waiting).await.expect("history").len(),
+        2,
+        "waiting runs stay"
+    );
+}
+
+#[tokio::test]
+async fn delete_runs_removes_every_checkpoint_and_the_hot_copy() {
+    let store = Store::new().await;
+    let checkpoints = store.checkpoints().await;
+    let graph = Chain::new().graph(checkpoints.clone(), false);
+    let (gone, kept) = (finished_run(&graph).await, finished_run(&graph).await);
+    assert_eq!(checkpoints.delete_runs(&[gone]).await.expect("delete"), 4);
+    assert_eq!(checkpoints.latest(gone).await.expect("latest"), None);
+    assert!(checkpoints.history(gone).await.expect("history").is_empty());
+    assert_eq!(store.hot_keys().await, [format!("{}checkpoint:{kept}", store.prefix)]);
+    assert_eq!(checkpoints.history(kept).await.expect("history").len(), 4);
+}
+
+#[tokio::test]
+async fn an_approval_survives_a_crash_of_the_node_it_resumed() {
+    let store = Store::new().await;
+    let hang = Arc::new(std::sync::atomic::AtomicBool::new(true));
+    let graph = |checkpoints: Checkpoints| {
+        let hang = Arc::clone(&hang);
+        GraphBuilder::new()
+            .node_fn("publish", move |mut state: Trail, ctx: NodeContext<String>| {
+                let hang = hang.load(Ordering::SeqCst);
+                async move {
+                    if hang {
+                        std::future::pending::<()>().await;
+                    }
+                    state.approval = ctx.approval().map(ToString::to_string);
+                    Ok(state)
+                }
+            })
+            .entry("publish")
+            .edge("publish", END)
+            .interrupt_before("publish")
+            .checkpoints(checkpoints)
+            .build()
+            .expect("valid graph")
+    };
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    let outcome = graph(store.checkpoints().await)
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await;
+    assert!(matches!(outcome, Ok(Outcome::Waiting { .. })), "{outcome:?}");
+
+    let approving = Arc::new(graph(store.checkpoints().await));
+    let (sender, mut receiver) = events();
+    let task = tokio::spawn(async move {
+        approving
+            .resume(run, Some("yes".into()), CancellationToken::new(), sender)
+            .await
+    });
+    while let Some(event) = receiver.recv().await {
+        if matches!(event, Event::NodeStarted { .. }) {
+            break;
+        }
+    }
+    task.abort();
+    assert!(task.await.expect_err("aborted").is_cancelled());
+
+    hang.store(false, Ordering::SeqCst);
+    let outcome = resume(&graph(store.checkpoints().await), run, None).await;
+    let expected = Trail {
+        visited: vec![],
+        approval: Some("\"yes\"".to_owned()),
+    };
+    assert_eq!(
+        outcome.expect("resume without asking again"),
+        Outcome::Finished(expected)
+    );
+}

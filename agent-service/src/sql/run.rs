@@ -1,0 +1,266 @@
+//! Running a checked query: a fresh `SQLContext` with only `data`, a row cap, a deadline
+//! and cancellation.
+//!
+//! Polars blocks while it plans and runs, and the services run on a one-thread tokio
+//! runtime, so each query gets a thread of its own (not the blocking pool: Polars plans
+//! recursively and needs a larger stack, see [`STACK_BYTES`]). Never call Polars on a
+//! runtime thread: it calls `tokio::task::block_in_place`, which panics on a one-thread
+//! runtime. The query thread plans the query, starts it with `collect_concurrently`
+//! (Polars runs it on its own thread pool) and polls it with short sleeps. The async side
+//! waits for the first of the result, the caller's cancellation token and the deadline,
+//! and returns at once; the query thread then calls `InProcessQuery::cancel`.
+//!
+//! Polars' in-memory engine checks for cancellation as each plan node starts, so a node
+//! already running (one big join, say) runs to its end before the query stops; the
+//! caller does not wait for that. The row cap is pushed into the plan as a slice, which
+//! also makes Polars run the parts of a UNION one after another, each a point where a
+//! cancelled query stops. The query thread keeps the `InProcessQuery` until Polars has
+//! sent its (discarded) result: dropping it earlier would make Polars' worker panic on
+//! its send.
+//!
+//! A panic while planning becomes [`SqlError::Invalid`]. A panic on Polars' own thread
+//! pool aborts the process (rayon's default) and nothing here can catch it; that the
+//! file-service profile has read the same file with the same options before keeps
+//! malformed files, the known cause, out.
+
+use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::time::{Duration, Instant};
+
+use polars::prelude::*;
+use polars::sql::SQLContext;
+use tokio::sync::oneshot;
+use tokio_util::sync::CancellationToken;
+
+use super::dataset::{DatasetSpec, Datasets};
+use super::{SqlError, TABLE, cells, check, first_line};
+use crate::table::Table;
+
+/// Stack of the thread that plans a query: Polars plans and optimises recursively, and
+/// a query of a few dozen unions or subqueries overflows the 2 MiB of a blocking-pool
+/// thread (an overflow aborts the process). Only the pages used are ever committed.
+const STACK_BYTES: usize = 64 * 1024 * 1024;
+/// Longest pause between two looks at a running query.
+const MAX_POLL_PAUSE: Duration = Duration::from_millis(10);
+
+/// What a query may use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// Rows returned at most; a result with more is cut and marked `truncated`.
+    pub max_rows: usize,
+    /// Time from the call to the result, planning included.
+    pub timeout: Duration,
+}
+
+impl Default for Limits {
+    /// 1,000 rows and 30 seconds.
+    fn default() -> Self {
+        Self {
+            max_rows: 1_000,
+            timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// A query's result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct QueryOutput {
+    /// The rows, at most [`Limits::max_rows`].
+    pub table: Table,
+    /// Time from the call to the result.
+    pub elapsed: Duration,
+}
+
+impl Datasets {
+    /// Runs `query` over the dataset `dataset` (registered as the table `data`).
+    ///
+    /// The query is [`check`]ed first: a refused query is not run and its dataset is not
+    /// opened. Returns within about a millisecond of `cancel` firing
+    /// ([`SqlError::Cancelled`]) or of `limits.timeout` passing ([`SqlError::Timeout`]).
+    #[tracing::instrument(skip_all, fields(file_id = %dataset.file_id, max_rows = limits.max_rows))]
+    pub async fn execute(
+        &self,
+        dataset: &DatasetSpec,
+        query: &str,
+        limits: Limits,
+        cancel: &CancellationToken,
+    ) -> Result<QueryOutput, SqlError> {
+        check(query)?;
+        if cancel.is_cancelled() {
+            return Err(SqlError::Cancelled);
+        }
+        let started = Instant::now();
+        let deadline = started.checked_add(limits.timeout).unwrap_or(started);
+        let stop = cancel.child_token();
+        // Whatever ends the wait below (a result, cancellation, the deadline, or this
+        // future being dropped) also tells the polling thread to stop.
+        let _stop_when_done = stop.clone().drop_guard();
+        let job = Job {
+            datasets: self.clone(),
+            dataset: dataset.clone(),
+            query: query.to_owned(),
+            max_rows: limits.max_rows,
+            deadline,
+            timeout: limits.timeout,
+            stop,
+        };
+        let (sender, receiver) = oneshot::channel();
+        std::thread::Builder::new()
+            .name("sextant-sql".into())
+            .stack_size(STACK_BYTES)
+            .spawn(move || {
+                let result = catch_unwind(AssertUnwindSafe(|| job.run())).unwrap_or_else(|panic| Err(panicked(&panic)));
+                // The caller may have stopped waiting; the result is then dropped.
+                let _ = sender.send(result);
+            })
+            .map_err(|error| SqlError::Invalid {
+                message: format!("the query could not start: {error}"),
+            })?;
+        let outcome = tokio::select! {
+            biased;
+            () = cancel.cancelled() => Err(SqlError::Cancelled),
+            () = tokio::time::sleep_until(deadline.into()) => Err(SqlError::Timeout { after: limits.timeout }),
+            result = receiver => result.unwrap_or_else(|_| Err(SqlError::Invalid {
+                message: "the query worker stopped without a result".into(),
+            })),
+        };
+        let elapsed = started.elapsed();
+        match &outcome {
+            Ok(table) => tracing::debug!(
+                rows = table.rows.len(),
+                truncated = table.truncated,
+                ?elapsed,
+                "query ran"
+            ),
+            Err(error) => tracing::debug!(%error, ?elapsed, "query failed"),
+        }
+        outcome.map(|table| QueryOutput { table, elapsed })
+    }
+}
+
+/// A panic in Polars as an invalid query (Polars panics on some inputs it should refuse).
+fn panicked(panic: &(dyn std::any::Any + Send)) -> SqlError {
+    let message = panic
+        .downcast_ref::<&str>()
+        .map(|message| (*message).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "unknown cause".into());
+    tracing::warn!(%message, "Polars panicked on a query");
+    SqlError::Invalid {
+        message: format!("Polars failed on this query ({})", first_line(&message)),
+    }
+}
+
+/// Why an attempt gave no frame.
+enum Stop {
+    /// Polars refused or failed the query.
+    Failed(PolarsError),
+    /// The deadline passed or the run was cancelled.
+    Interrupted(SqlError),
+}
+
+/// One query, run on its own thread.
+struct Job {
+    datasets: Datasets,
+    dataset: DatasetSpec,
+    query: String,
+    max_rows: usize,
+    deadline: Instant,
+    timeout: Duration,
+    stop: CancellationToken,
+}
+
+impl Job {
+    fn run(&self) -> Result<Table, SqlError> {
+        let opened = self.datasets.frame(&self.dataset)?;
+        let frame = match self.attempt(opened.frame) {
+            Err(Stop::Failed(error)) if opened.can_widen && needs_every_row(&error) => {
+                tracing::debug!(%error, "reopening the dataset with types inferred from every row");
+                self.attempt(self.datasets.reopen_fully(&self.dataset)?.frame)
+            }
+            other => other,
+        };
+        match frame {
+            Ok(frame) => Ok(cells::table(&frame, self.max_rows)),
+            Err(Stop::Interrupted(error)) => Err(error),
+            Err(Stop::Failed(PolarsError::IO { error, .. })) => Err(SqlError::Dataset {
+                reason: first_line(&error.to_string()),
+            }),
+            Err(Stop::Failed(error)) => Err(SqlError::Invalid {
+                message: first_line(&error.to_string()),
+            }),
+        }
+    }
+
+    fn interrupted(&self) -> Option<SqlError> {
+        if Instant::now() >= self.deadline {
+            Some(SqlError::Timeout { after: self.timeout })
+        } else if self.stop.is_cancelled() {
+            Some(SqlError::Cancelled)
+        } else {
+            None
+        }
+    }
+
+    fn attempt(&self, frame: LazyFrame) -> Result<DataFrame, Stop> {
+        let mut context = SQLContext::new();
+        context.register(TABLE, frame);
+        let planned = context.execute(&self.query).map_err(Stop::Failed)?;
+        if let Some(reason) = self.interrupted() {
+            return Err(Stop::Interrupted(reason));
+        }
+        let cap = IdxSize::try_from(self.max_rows.saturating_add(1)).unwrap_or(IdxSize::MAX);
+        let running = planned.limit(cap).collect_concurrently().map_err(Stop::Failed)?;
+        let mut pause = Duration::from_micros(100);
+        loop {
+            if let Some(result) = running.fetch() {
+                return result.map_err(Stop::Failed);
+            }
+            if let Some(reason) = self.interrupted() {
+                running.cancel();
+                while running.fetch().is_none() {
+                    std::thread::sleep(MAX_POLL_PAUSE);
+                }
+                return Err(Stop::Interrupted(reason));
+            }
+            std::thread::sleep(pause);
+            pause = (pause * 2).min(MAX_POLL_PAUSE);
+        }
+    }
+}
+
+/// Whether `error` says a value did not fit a column type inferred from the first rows:
+/// a CSV field ("could not parse `x` as dtype `i64`"), an NDJSON value or a literal
+/// compared with the column ("cannot parse 'x' (string) as Int64"). A query that fails
+/// so against a column that really holds numbers costs one needless reopening, once per
+/// file: the reopened frame is final.
+fn needs_every_row(error: &PolarsError) -> bool {
+    let message = error.to_string();
+    message.contains("could not parse") || message.contains("cannot parse")
+}
+
+/// Runs the blocking half of [`Datasets::execute`] to its end, with a deadline `timeout`
+/// from now, on a thread like the one `execute` uses: it returns only once Polars has
+/// stopped, for tests that time how long that takes.
+#[cfg(test)]
+pub(super) fn run_to_end(
+    datasets: &Datasets,
+    dataset: &DatasetSpec,
+    query: &str,
+    timeout: Duration,
+) -> Result<Table, SqlError> {
+    let job = Job {
+        datasets: datasets.clone(),
+        dataset: dataset.clone(),
+        query: query.to_owned(),
+        max_rows: 100,
+        deadline: Instant::now() + timeout,
+        timeout,
+        stop: CancellationToken::new(),
+    };
+    std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn(move || job.run())
+        .expect("spawn")
+        .join()
+        .expect("join")
+}

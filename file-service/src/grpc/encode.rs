@@ -27,7 +27,11 @@ pub fn profile(profile: &Profile) -> pb::Profile {
         rows: profile.rows,
         columns: profile.columns,
         column_profiles: profile.column_profiles.iter().map(column).collect(),
-        sample_rows: profile.sample_rows.iter().map(|row| sextant_proto::json::to_list(row)).collect(),
+        sample_rows: profile
+            .sample_rows
+            .iter()
+            .map(|row| sextant_proto::json::to_list(row))
+            .collect(),
     }
 }
 
@@ -64,4 +68,3 @@ fn column(column: &ColumnProfile) -> pb::ColumnProfile {
         }),
     }
 }
-

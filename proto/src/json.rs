@@ -27,7 +27,10 @@ pub fn to_list(items: &[serde_json::Value]) -> ListValue {
 /// A JSON object as a protobuf struct.
 pub fn to_struct(fields: &serde_json::Map<String, serde_json::Value>) -> Struct {
     Struct {
-        fields: fields.iter().map(|(name, item)| (name.clone(), to_value(item))).collect(),
+        fields: fields
+            .iter()
+            .map(|(name, item)| (name.clone(), to_value(item)))
+            .collect(),
     }
 }
 

@@ -150,7 +150,11 @@ impl pb::file_service_server::FileService for FileService {
         let preview = self.read(move || profile::preview(&path, format, rows)).await?;
         Ok(Response::new(pb::PreviewFileResponse {
             columns: preview.columns,
-            rows: preview.rows.iter().map(|row| sextant_proto::json::to_list(row)).collect(),
+            rows: preview
+                .rows
+                .iter()
+                .map(|row| sextant_proto::json::to_list(row))
+                .collect(),
         }))
     }
 

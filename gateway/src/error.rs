@@ -4,9 +4,7 @@
 
 use std::borrow::Cow;
 
-use axum::extract::Request;
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
 use sextant_common::metadata::{REQUEST_ID, error_code};
@@ -145,16 +143,11 @@ impl IntoResponse for ApiError {
     }
 }
 
-/// Middleware that writes the JSON body of every [`ApiError`], adding the request id, and
-/// turns the bare 404/405 answers of the router into the same shape.
-pub async fn render(request: Request, next: Next) -> Response {
-    let request_id = request
-        .headers()
-        .get(REQUEST_ID)
-        .and_then(|value| value.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let mut response = next.run(request).await;
+/// Writes the JSON body of every [`ApiError`] with the request id (which the request-id
+/// layer has already put on the response), and turns the bare 405 answers of the router into
+/// the same shape. A plain response mapping: no per-request service clone or boxed future.
+pub fn render(response: Response) -> Response {
+    let mut response = response;
     let body = match response.extensions_mut().remove::<ErrorBody>() {
         Some(body) => body,
         None if response.status() == StatusCode::METHOD_NOT_ALLOWED => ErrorBody {
@@ -164,6 +157,12 @@ pub async fn render(request: Request, next: Next) -> Response {
         },
         None => return response,
     };
+    let request_id = response
+        .headers()
+        .get(REQUEST_ID)
+        .and_then(|value| value.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let body = ErrorBody { request_id, ..body };
     let (mut parts, _) = response.into_parts();
     parts.headers.remove(header::CONTENT_LENGTH);

@@ -103,9 +103,10 @@ impl Application {
             .layer(SetRequestIdLayer::new(request_id.clone(), MakeRequestUuid))
             .layer(SetSensitiveRequestHeadersLayer::new([AUTHORIZATION]))
             .layer(TraceLayer::new_for_http().make_span_with(HttpSpan))
+            // Outside the propagation layer, so that the response already has its request id.
+            .map_response(error::render)
             .layer(PropagateRequestIdLayer::new(request_id))
-            .layer(cors(&config.cors_origins)?)
-            .layer(axum::middleware::from_fn(error::render));
+            .layer(cors(&config.cors_origins)?);
         prometheus::install();
         let router = routes::router()
             .layer(DefaultBodyLimit::max(config.body_limit_bytes))

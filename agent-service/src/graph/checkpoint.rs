@@ -11,8 +11,10 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sextant_common::cache::Cache;
-use sqlx::PgPool;
+use sqlx::postgres::PgArguments;
+use sqlx::query::Query;
 use sqlx::types::Json;
+use sqlx::{PgPool, Postgres};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -152,16 +154,17 @@ impl Checkpoints {
         Ok(())
     }
 
-    /// Adds a new step. A `running` checkpoint is committed asynchronously (see the
-    /// module's guarantees); every other status is durable on return. A step that
-    /// already exists is a [`GraphError::RunExists`] (step 0) or a
-    /// [`GraphError::Conflict`].
-    #[tracing::instrument(skip_all, fields(run_id = %checkpoint.run_id, step = checkpoint.step))]
-    pub(super) async fn insert(&self, checkpoint: &Checkpoint) -> Result<(), GraphError> {
-        let insert = sqlx::query(concat!(
+    /// The statement adding `checkpoint` as a new step, or nothing if the step exists. A
+    /// `running` checkpoint is committed asynchronously (see the module's guarantees):
+    /// `set_config(..., true)` lasts until the end of the statement's own transaction, so
+    /// it costs no extra round trip and touches no other statement.
+    pub(super) fn insert_query(checkpoint: &Checkpoint) -> Query<'_, Postgres, PgArguments> {
+        sqlx::query(concat!(
             "INSERT INTO checkpoints (",
             columns!(),
-            ") VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) ON CONFLICT (run_id, step) DO NOTHING"
+            ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+             FROM (SELECT CASE WHEN $5 = 'running' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode \
+             ON CONFLICT (run_id, step) DO NOTHING"
         ))
         .bind(checkpoint.run_id.0)
         .bind(i64::from(checkpoint.step))
@@ -171,18 +174,14 @@ impl Checkpoints {
         .bind(checkpoint.prompt.as_ref().map(Json))
         .bind(checkpoint.approval.as_ref().map(Json))
         .bind(checkpoint.error.as_deref())
-        .bind(checkpoint.updated_at);
-        let inserted = if checkpoint.status == Status::Running {
-            let mut tx = self.pool.begin().await?;
-            sqlx::query("SET LOCAL synchronous_commit = off")
-                .execute(&mut *tx)
-                .await?;
-            let inserted = insert.execute(&mut *tx).await?;
-            tx.commit().await?;
-            inserted
-        } else {
-            insert.execute(&self.pool).await?
-        };
+        .bind(checkpoint.updated_at)
+    }
+
+    /// Adds a new step: durable on return unless its status is `running`. A step that
+    /// already exists is a [`GraphError::RunExists`] (step 0) or a [`GraphError::Conflict`].
+    #[tracing::instrument(skip_all, fields(run_id = %checkpoint.run_id, step = checkpoint.step))]
+    pub(super) async fn insert(&self, checkpoint: &Checkpoint) -> Result<(), GraphError> {
+        let inserted = Self::insert_query(checkpoint).execute(&self.pool).await?;
         if inserted.rows_affected() == 0 {
             return Err(match checkpoint.step {
                 0 => GraphError::RunExists(checkpoint.run_id),

@@ -35,11 +35,11 @@
 //!   with the approval if one was given).
 //!
 //! Intermediate checkpoints (status `running`) are committed asynchronously
-//! (`synchronous_commit = off`, a tenth of the cost of a flushed commit): visible at once,
-//! never lost when this process dies, but a crash of the PostgreSQL server itself can lose
-//! the last fraction of a second of them, and the run then resumes from an earlier one.
-//! Every other write (waiting, done, failed, cancelled, resumed) is durable before the
-//! call returns.
+//! (`synchronous_commit = off` for that one statement: no wait for the WAL flush, which is
+//! most of a commit's cost once runs write concurrently): visible at once and never lost
+//! when this process dies, but a crash of the PostgreSQL server itself can lose the last
+//! fraction of a second of them, and the run then resumes from an earlier one. Every other
+//! write (waiting, done, failed, cancelled, resumed) is durable before the call returns.
 //!
 //! [`Graph::resume`] continues from the latest checkpoint: the state after the last finished
 //! node, at the next node. The node that was running when a process died (or when the run

@@ -1,4 +1,4 @@
-//! Running a built graph: the loop that executes a node under its policy, routes to the
+//! Running a built graph: the loop that runs each node (through `attempt`), routes to the
 //! next one, checkpoints, and stops on the end, an interrupt, an error, the step budget or
 //! cancellation; and [`Graph::resume`], which re-enters that loop from a checkpoint.
 

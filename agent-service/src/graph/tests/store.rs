@@ -622,3 +622,36 @@ async fn an_approval_survives_a_crash_of_the_node_it_resumed() {
         Outcome::Finished(expected)
     );
 }
+
+#[tokio::test]
+async fn only_running_checkpoints_skip_the_commit_flush() {
+    let store = Store::new().await;
+    let pool = &store.pool;
+    let mode = |status| async move {
+        let checkpoint = Checkpoint {
+            run_id: RunId::new(),
+            step: 0,
+            next: Some("a".to_owned()),
+            state: serde_json::json!({}),
+            status,
+            prompt: None,
+            approval: None,
+            error: None,
+            updated_at: checkpoint::now(),
+        };
+        let mut tx = pool.begin().await.expect("begin");
+        let inserted = Checkpoints::insert_query(&checkpoint)
+            .execute(&mut *tx)
+            .await
+            .expect("insert");
+        assert_eq!(inserted.rows_affected(), 1);
+        let mode: String = sqlx::query_scalar("SHOW synchronous_commit")
+            .fetch_one(&mut *tx)
+            .await
+            .expect("show");
+        tx.rollback().await.expect("rollback");
+        mode
+    };
+    assert_eq!(mode(Status::Running).await, "off");
+    assert_eq!(mode(Status::Waiting).await, "on", "the server's default, durable");
+}

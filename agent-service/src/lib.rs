@@ -10,10 +10,18 @@
 //! - `sql`: the guarded SQL executor (one SELECT over `data`, checked with sqlparser before
 //!   Polars sees it; a fresh context, a row cap, a deadline, cancellation);
 //! - `chart`: Vega-Lite v6 specs and PNG renderings from a typed chart intent;
-//! - `table`: the result table all of them share.
+//! - `table`: the result table all of them share;
+//! - `provider`: the analyst's judgement behind one trait (offline analyst, LLMs, tests);
+//! - `analysis`: the graph of DESIGN.md section 6 on the engine, with the provider, the SQL
+//!   executor and the charts;
+//! - `memory` (per user, session and file: PostgreSQL + Redis), `runs` (one per session,
+//!   live events, cancellation), `events` (what the stream says), `upstream` (the active
+//!   session and dataset).
 //!
-//! TODO(#4): the analysis graph, memory, runs and the gRPC service are being built.
+//! TODO(#4): the gRPC service and run driver (status events, resume at start-up, the
+//! session cascade) and the gateway's `/chat` routes are not built yet.
 
+pub mod analysis;
 pub mod chart;
 mod config;
 pub mod domain;
@@ -21,6 +29,7 @@ mod error;
 pub mod events;
 pub mod graph;
 pub mod memory;
+pub mod provider;
 pub mod runs;
 pub mod sql;
 mod startup;

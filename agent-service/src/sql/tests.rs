@@ -14,25 +14,17 @@ use super::*;
 use crate::table::ColumnKind;
 
 /// A temporary directory, removed when dropped.
-struct Scratch(PathBuf);
+struct Scratch(tempfile::TempDir);
 
 impl Scratch {
     fn new() -> Self {
-        let path = std::env::temp_dir().join(format!("sextant-sql-{}", Uuid::new_v4()));
-        std::fs::create_dir_all(&path).expect("scratch directory");
-        Self(path)
+        Self(tempfile::tempdir().expect("scratch directory"))
     }
 
     fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
-        let path = self.0.join(name);
+        let path = self.0.path().join(name);
         std::fs::write(&path, contents).expect("write fixture");
         path
-    }
-}
-
-impl Drop for Scratch {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
     }
 }
 
@@ -88,7 +80,7 @@ async fn refused_read_csv_reads_nothing() {
     // The dataset does not exist: opening it would fail with `Dataset`, so a `Refused`
     // shows the check ran before anything was opened.
     let datasets = Datasets::new(4);
-    let dataset = spec(&scratch.0.join("never-written.csv"), csv());
+    let dataset = spec(&scratch.0.path().join("never-written.csv"), csv());
     for query in [steal.as_str(), "SELECT * FROM read_csv('/etc/passwd')"] {
         match run(&datasets, &dataset, query).await {
             Err(SqlError::Refused { reason }) => assert!(reason.contains("read_csv"), "{reason}"),
@@ -102,7 +94,7 @@ async fn refused_read_csv_reads_nothing() {
 async fn every_kind_of_refusal_is_refused_before_the_dataset_opens() {
     let scratch = Scratch::new();
     let datasets = Datasets::new(4);
-    let dataset = spec(&scratch.0.join("never-written.csv"), csv());
+    let dataset = spec(&scratch.0.path().join("never-written.csv"), csv());
     for query in [
         "SELECT 1; DROP TABLE data",
         "SELECT * FROM read_parquet('/etc/passwd')",
@@ -240,7 +232,7 @@ async fn an_unknown_column_is_invalid_with_the_reason_polars_gives() {
 #[tokio::test]
 async fn a_missing_dataset_is_a_dataset_error() {
     let scratch = Scratch::new();
-    let dataset = spec(&scratch.0.join("gone.csv"), csv());
+    let dataset = spec(&scratch.0.path().join("gone.csv"), csv());
     let result = run(&Datasets::new(4), &dataset, "SELECT * FROM data").await;
     assert!(matches!(result, Err(SqlError::Dataset { .. })), "{result:?}");
 }
@@ -332,7 +324,7 @@ async fn every_format_reads_the_same_columns() {
         .into_reader_with_file_handle(std::io::Cursor::new(SALES))
         .finish()
         .expect("frame");
-    let parquet = scratch.0.join("sales.parquet");
+    let parquet = scratch.0.path().join("sales.parquet");
     ParquetWriter::new(std::fs::File::create(&parquet).expect("create"))
         .finish(&mut frame)
         .expect("parquet");

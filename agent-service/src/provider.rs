@@ -1,0 +1,160 @@
+//! The analyst's judgement behind one trait: every decision the analysis graph asks for
+//! (DESIGN.md section 6). The built-in offline analyst (issue 5) and the remote LLMs
+//! (Anthropic, OpenAI-compatible) implement it; tests script it. Text that reaches the user
+//! is streamed through [`Ask::say`], as `text` events, while it is being written.
+
+use std::sync::{Mutex, PoisonError};
+
+use async_trait::async_trait;
+use serde::{Deserialize, Serialize};
+
+use crate::chart::ChartIntent;
+use crate::events::Event;
+use crate::graph::NodeContext;
+use crate::table::{Column, Table};
+
+/// How deep an answer should go.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Mode {
+    /// Show the work: the SQL, the plan, the caveats.
+    Technical,
+    /// Just the answer.
+    Quick,
+}
+
+/// Where a question goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum Route {
+    /// Answered from the conversation so far, without running a query.
+    Advisory,
+    /// Answered by querying the data.
+    Exploratory,
+}
+
+/// What a subtask needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TaskKind {
+    /// A query and a sentence about its result.
+    Analysis,
+    /// A query and a chart of its result.
+    Visualization,
+    /// A sentence, no query.
+    Direct,
+}
+
+/// A reviewer's verdict on a result.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Review {
+    /// Whether the result answers the subtask.
+    pub answers: bool,
+    /// Why not, when it does not.
+    pub reason: String,
+}
+
+/// A query that failed, for the provider to debug.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Failure {
+    /// The query.
+    pub sql: String,
+    /// What the executor said.
+    pub error: String,
+}
+
+/// One earlier question and the prose of its answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Exchange {
+    /// The question.
+    pub question: String,
+    /// The answer's text.
+    pub answer: String,
+    /// The last query it ran, if any.
+    pub sql: Option<String>,
+}
+
+/// What every decision may look at, and where its prose goes.
+pub struct Ask<'a> {
+    /// The question being answered.
+    pub question: &'a str,
+    /// The columns of the table `data`.
+    pub schema: &'a [Column],
+    /// The conversation so far, oldest first.
+    pub history: &'a [Exchange],
+    /// The running node's context: cancellation and events.
+    pub ctx: &'a NodeContext<Event>,
+    said: Mutex<String>,
+}
+
+impl<'a> Ask<'a> {
+    /// A decision about `question` in the running node `ctx`.
+    pub fn new(question: &'a str, schema: &'a [Column], history: &'a [Exchange], ctx: &'a NodeContext<Event>) -> Self {
+        Self {
+            question,
+            schema,
+            history,
+            ctx,
+            said: Mutex::default(),
+        }
+    }
+
+    /// Streams a chunk of the answer's prose to the user.
+    pub async fn say(&self, delta: impl Into<String>) {
+        let delta = delta.into();
+        self.said
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push_str(&delta);
+        self.ctx.emit(Event::Text { delta }).await;
+    }
+
+    /// Everything said since the last call, for the turn's memory.
+    pub fn take_said(&self) -> String {
+        std::mem::take(&mut *self.said.lock().unwrap_or_else(PoisonError::into_inner))
+    }
+}
+
+/// Why a provider could not decide.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProviderError {
+    /// Worth another try (a timeout, a 429, a 5xx, an unparsable reply).
+    #[error("{0}")]
+    Transient(String),
+    /// Not worth another try (a bad key, a refused request).
+    #[error("{0}")]
+    Permanent(String),
+}
+
+/// The analyst's judgement.
+#[async_trait]
+pub trait Provider: Send + Sync {
+    /// TECHNICAL or QUICK.
+    async fn classify_mode(&self, ask: &Ask<'_>) -> Result<Mode, ProviderError>;
+    /// ADVISORY (from the conversation) or EXPLORATORY (query the data).
+    async fn route(&self, ask: &Ask<'_>) -> Result<Route, ProviderError>;
+    /// Answers an ADVISORY question, streaming the prose.
+    async fn advise(&self, ask: &Ask<'_>) -> Result<(), ProviderError>;
+    /// Splits the question into independent subtasks (at least one).
+    async fn decompose(&self, ask: &Ask<'_>) -> Result<Vec<String>, ProviderError>;
+    /// What `task` needs.
+    async fn classify_task(&self, ask: &Ask<'_>, task: &str) -> Result<TaskKind, ProviderError>;
+    /// A short plan for `task`.
+    async fn plan(&self, ask: &Ask<'_>, task: &str) -> Result<String, ProviderError>;
+    /// One SELECT over `data` for `task`; `failure` is the previous attempt when debugging.
+    async fn write_query(
+        &self,
+        ask: &Ask<'_>,
+        task: &str,
+        plan: &str,
+        failure: Option<&Failure>,
+    ) -> Result<String, ProviderError>;
+    /// Whether `table` answers `task`.
+    async fn review(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<Review, ProviderError>;
+    /// States the result of `task`, streaming the prose.
+    async fn report(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<(), ProviderError>;
+    /// The chart that shows `table` for `task`.
+    async fn chart(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<ChartIntent, ProviderError>;
+    /// Answers a DIRECT subtask, streaming the prose.
+    async fn direct(&self, ask: &Ask<'_>, task: &str) -> Result<(), ProviderError>;
+}

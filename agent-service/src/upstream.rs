@@ -2,7 +2,6 @@
 //! active (session-service), and which dataset is active in it and where it lives
 //! (file-service). The caller's token and request id travel with both, under a deadline.
 
-use std::path::PathBuf;
 use std::time::Duration;
 
 use sextant_common::metadata;
@@ -16,6 +15,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::Error;
 use crate::domain::{FileId, SessionId};
+use crate::sql::{self, DatasetFormat, DatasetSpec};
 
 /// The active dataset of a session, as file-service describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -24,12 +24,8 @@ pub struct Dataset {
     pub file_id: FileId,
     /// The name the user gave it.
     pub file_name: String,
-    /// `csv`, `tsv`, `parquet`, `json` or `ndjson`.
-    pub format: String,
-    /// Where to read it.
-    pub path: PathBuf,
-    /// The field delimiter of csv and tsv files.
-    pub delimiter: Option<u8>,
+    /// How to read it.
+    pub spec: DatasetSpec,
 }
 
 /// Clients of session-service and file-service.
@@ -110,20 +106,22 @@ impl Upstream {
             Ok(response) => {
                 let response = response.into_inner();
                 let file = response.file.unwrap_or_default();
-                let path = response
-                    .location
-                    .strip_prefix("file://")
-                    .map(PathBuf::from)
-                    .ok_or_else(|| Error::Dependency {
-                        service: "file-service",
-                        cause: format!("a location this service cannot open: {:?}", response.location),
-                    })?;
+                let unusable = |cause: String| Error::Dependency {
+                    service: "file-service",
+                    cause,
+                };
+                let spec = DatasetSpec {
+                    file_id: uuid::Uuid::parse_str(&response.file_id)
+                        .map_err(|_| unusable(format!("a file id that is not a UUID: {:?}", response.file_id)))?,
+                    path: sql::path_from_location(&response.location).map_err(|error| unusable(error.to_string()))?,
+                    format: DatasetFormat::from_stored(&file.format, &response.delimiter)
+                        .map_err(|error| unusable(error.to_string()))?,
+                    date_columns: Vec::new(),
+                };
                 Ok(Dataset {
                     file_id: FileId(response.file_id),
                     file_name: file.file_name,
-                    format: file.format,
-                    path,
-                    delimiter: response.delimiter.bytes().next(),
+                    spec,
                 })
             }
             Err(status) if status.code() == Code::NotFound => Err(Error::NoActiveFile),

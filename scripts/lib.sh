@@ -306,6 +306,19 @@ cargo_env() {
     fi
     export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-${HOME:?}/.cache/sextant/target}"
     mkdir -p "$CARGO_TARGET_DIR"
+    check_build_space
+}
+
+# A full build needs several GB; a disk that fills up mid-build fails with errors far from
+# the cause, so say it first. SEXTANT_MIN_FREE_GB (default 8) sets the bar.
+check_build_space() {
+    local free_kb min_gb=${SEXTANT_MIN_FREE_GB:-8}
+    free_kb=$(df -Pk "$CARGO_TARGET_DIR" 2>/dev/null | awk 'NR == 2 { print $4 }')
+    [[ $free_kb =~ ^[0-9]+$ ]] || return 0
+    if ((free_kb < min_gb * 1024 * 1024)); then
+        die "only $((free_kb / 1024)) MB free on the disk of $CARGO_TARGET_DIR; builds need about ${min_gb} GB." \
+            "Free space (e.g. rm -rf '$CARGO_TARGET_DIR/debug/incremental' '$CARGO_TARGET_DIR/release', or cargo clean) and retry."
+    fi
 }
 
 # Stops every process in the global associative array PID_OF (name -> pid): SIGTERM, then

@@ -18,13 +18,17 @@
 //!   live events, cancellation), `events` (what the stream says), `upstream` (the active
 //!   session and dataset).
 //!
-//! TODO(#4): the gRPC service and run driver (status events, resume at start-up, the
-//! session cascade) and the gateway's `/chat` routes are not built yet.
+//! - `driver`: runs one question to its end in its own task (status events, the outcome in
+//!   `runs`, `done` last).
+//!
+//! TODO(#4): the gRPC service (with resume of interrupted runs at start-up and the session
+//! cascade) and the gateway's `/chat` routes are not built yet.
 
 pub mod analysis;
 pub mod chart;
 mod config;
 pub mod domain;
+pub mod driver;
 mod error;
 pub mod events;
 pub mod graph;

@@ -162,4 +162,6 @@ fn retry_or_next(state: &Analysis) -> &'static str {
 }
 
 #[cfg(test)]
+pub(crate) mod scripted;
+#[cfg(test)]
 mod tests;

@@ -1,0 +1,147 @@
+//! Test support: a provider the tests script, and a world to run it in. The provider
+//! answers "total by region" as a bar chart (its first query wrong, and `bad_queries` more
+//! after it), and "what this table is" in a sentence.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use async_trait::async_trait;
+use sextant_common::cache::Cache;
+use sextant_common::testing::{TestDb, redis_url};
+use uuid::Uuid;
+
+use super::Deps;
+use crate::domain::{FileId, Scope, SessionId, UserId};
+use crate::memory::Memories;
+use crate::runs::Runs;
+use crate::sql::{DatasetFormat, DatasetSpec, Datasets, Limits};
+
+use crate::chart::ChartIntent;
+use crate::provider::{Ask, Failure, Mode, Provider, ProviderError, Review, Route, TaskKind};
+use crate::table::Table;
+
+/// Answers "total by region" as a bar chart; its first query is wrong, and `bad_queries`
+/// more after it too.
+pub struct Scripted {
+    route: Route,
+    bad_queries: u32,
+    written: Mutex<Vec<Option<Failure>>>,
+}
+
+impl Scripted {
+    pub fn new(route: Route, bad_queries: u32) -> Self {
+        Self {
+            route,
+            bad_queries,
+            written: Mutex::default(),
+        }
+    }
+}
+
+#[async_trait]
+impl Provider for Scripted {
+    async fn classify_mode(&self, _: &Ask<'_>) -> Result<Mode, ProviderError> {
+        Ok(Mode::Quick)
+    }
+    async fn route(&self, _: &Ask<'_>) -> Result<Route, ProviderError> {
+        Ok(self.route)
+    }
+    async fn advise(&self, ask: &Ask<'_>) -> Result<(), ProviderError> {
+        ask.say(format!("As I said, {} turn(s) ago.", ask.history.len())).await;
+        Ok(())
+    }
+    async fn decompose(&self, _: &Ask<'_>) -> Result<Vec<String>, ProviderError> {
+        Ok(vec!["total by region".into(), "what this table is".into()])
+    }
+    async fn classify_task(&self, _: &Ask<'_>, task: &str) -> Result<TaskKind, ProviderError> {
+        Ok(if task.starts_with("total") {
+            TaskKind::Visualization
+        } else {
+            TaskKind::Direct
+        })
+    }
+    async fn plan(&self, _: &Ask<'_>, _: &str) -> Result<String, ProviderError> {
+        Ok("sum amount by region".into())
+    }
+    async fn write_query(
+        &self,
+        _: &Ask<'_>,
+        _: &str,
+        _: &str,
+        failure: Option<&Failure>,
+    ) -> Result<String, ProviderError> {
+        let mut written = self.written.lock().expect("lock");
+        written.push(failure.cloned());
+        Ok(if written.len() as u32 <= 1 + self.bad_queries {
+            "SELECT nope FROM data".into()
+        } else {
+            "SELECT region, SUM(amount) AS total FROM data GROUP BY region ORDER BY region".into()
+        })
+    }
+    async fn review(&self, _: &Ask<'_>, _: &str, table: &Table) -> Result<Review, ProviderError> {
+        Ok(Review {
+            answers: table.column("total").is_some(),
+            reason: "no total".into(),
+        })
+    }
+    async fn report(&self, ask: &Ask<'_>, _: &str, table: &Table) -> Result<(), ProviderError> {
+        ask.say(format!("{} has the largest total.", table.rows[0][0])).await;
+        Ok(())
+    }
+    async fn chart(&self, _: &Ask<'_>, _: &str, _: &Table) -> Result<ChartIntent, ProviderError> {
+        Ok(serde_json::from_value(
+            serde_json::json!({"mark": "bar", "x": "region", "y": "total", "title": "Total by region"}),
+        )
+        .map_err(|error| ProviderError::Permanent(error.to_string()))?)
+    }
+    async fn direct(&self, ask: &Ask<'_>, _: &str) -> Result<(), ProviderError> {
+        ask.say("It lists sales.").await;
+        Ok(())
+    }
+}
+
+/// Everything a run needs, over a fresh database and a small sales CSV.
+pub struct World {
+    _db: TestDb,
+    _dir: tempfile::TempDir,
+    /// The runs table of the fresh database.
+    pub runs: Runs,
+    /// The run's dependencies, with the given provider.
+    pub deps: Deps,
+}
+
+/// A fresh world whose analyst is `provider`.
+pub async fn world(provider: Scripted) -> World {
+    let db = TestDb::create().await;
+    let pool = sextant_common::connect::postgres(&db.url, 2).await.expect("postgres");
+    sqlx::migrate!().run(&pool).await.expect("migrations");
+    let redis = sextant_common::connect::redis(&redis_url()).expect("redis");
+    let prefix = format!("test-{}:", Uuid::new_v4().simple());
+    let memories = Memories::new(pool.clone(), Cache::new(redis, prefix, Duration::from_secs(60)));
+    let dir = tempfile::tempdir().expect("dir");
+    let path = dir.path().join("sales.csv");
+    std::fs::write(&path, "region,amount\nEast,10\nWest,5\nEast,20\nNorth,1\n").expect("csv");
+    let deps = Deps {
+        provider: Arc::new(provider),
+        datasets: Datasets::new(4),
+        dataset: DatasetSpec {
+            file_id: Uuid::new_v4(),
+            path,
+            format: DatasetFormat::Csv { delimiter: b',' },
+            date_columns: Vec::new(),
+        },
+        limits: Limits::default(),
+        memories,
+        scope: Scope {
+            user: UserId(Uuid::new_v4()),
+            session: SessionId(Uuid::new_v4()),
+            file: FileId("sales".into()),
+        },
+    };
+    World {
+        _db: db,
+        _dir: dir,
+        runs: Runs::new(pool),
+        deps,
+    }
+}

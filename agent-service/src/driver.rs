@@ -1,0 +1,187 @@
+//! Runs one question to its end, in a task of its own so that it outlives the request that
+//! started it: the analysis graph over the dataset's columns, its engine events turned into
+//! `status` events of the run's live log, an `error` event when it failed or was cancelled,
+//! how it ended in the `runs` table, and `done` last.
+
+use std::sync::Arc;
+
+use tokio::sync::mpsc;
+
+use crate::analysis::{self, Analysis, Deps};
+use crate::events::{Event, Phase};
+use crate::graph::{Event as GraphEvent, Outcome as GraphOutcome};
+use crate::runs::{Live, Outcome, Runs};
+use crate::sql::{Limits, SqlError};
+
+/// Starts answering `question` in `live`; the task ends after `done`.
+pub fn spawn(runs: Runs, live: Arc<Live>, deps: Deps, question: String) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let outcome = answer(&live, deps, question).await;
+        if let Err(error) = runs.finish(&live, outcome).await {
+            tracing::error!(run_id = %live.id, %error, "could not record how the run ended");
+        }
+        live.push(Event::Done {
+            run_id: live.id.to_string(),
+        });
+    })
+}
+
+async fn answer(live: &Arc<Live>, deps: Deps, question: String) -> Outcome {
+    let schema = deps
+        .datasets
+        .execute(
+            &deps.dataset,
+            "SELECT * FROM data LIMIT 0",
+            Limits {
+                max_rows: 0,
+                ..deps.limits
+            },
+            &live.cancel,
+        )
+        .await;
+    let schema = match schema {
+        Ok(output) => output.table.columns,
+        Err(SqlError::Cancelled) => return cancelled(live),
+        Err(error) => return failed(live, "dataset_unreadable", error.to_string()),
+    };
+    let graph = match analysis::graph(deps) {
+        Ok(graph) => graph,
+        Err(error) => return failed(live, "internal", error.to_string()),
+    };
+    let (sender, mut receiver) = mpsc::channel(64);
+    let run = graph.run(live.id, Analysis::new(question, schema), live.cancel.clone(), sender);
+    let forward = async {
+        while let Some(event) = receiver.recv().await {
+            if let Some(event) = to_event(event) {
+                live.push(event);
+            }
+        }
+    };
+    let (outcome, ()) = tokio::join!(run, forward);
+    match outcome {
+        Ok(GraphOutcome::Finished(_)) => Outcome::Finished,
+        Ok(GraphOutcome::Waiting { .. }) => Outcome::Interrupted,
+        // A node that saw the cancellation first (a query stopped mid-way) fails; it is still
+        // a cancellation.
+        Err(_) if live.cancel.is_cancelled() => cancelled(live),
+        Err(error) => failed(live, "run_failed", error.to_string()),
+    }
+}
+
+fn cancelled(live: &Live) -> Outcome {
+    live.push(Event::Error {
+        code: "cancelled".into(),
+        message: "the answer was cancelled".into(),
+    });
+    Outcome::Cancelled
+}
+
+fn failed(live: &Live, code: &str, message: String) -> Outcome {
+    tracing::warn!(run_id = %live.id, code, %message, "run failed");
+    live.push(Event::Error {
+        code: code.into(),
+        message,
+    });
+    Outcome::Failed
+}
+
+/// What the client sees of an engine event.
+fn to_event(event: GraphEvent<Event>) -> Option<Event> {
+    let status = |node: String, phase, detail: String| Event::Status { node, phase, detail };
+    Some(match event {
+        GraphEvent::NodeStarted { node, .. } => status(node, Phase::Started, String::new()),
+        GraphEvent::NodeFinished { node, .. } => status(node, Phase::Finished, String::new()),
+        GraphEvent::NodeRetrying { node, attempt, error } => status(
+            node,
+            Phase::Started,
+            format!("retrying after attempt {attempt}: {error}"),
+        ),
+        GraphEvent::Interrupted { node, .. } => status(node, Phase::Finished, "waiting for approval".into()),
+        GraphEvent::Custom(event) => event,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::*;
+    use crate::analysis::scripted::{Scripted, World};
+    use crate::provider::Route;
+
+    async fn world() -> World {
+        crate::analysis::scripted::world(Scripted::new(Route::Exploratory, 0)).await
+    }
+
+    fn kind(event: &Event) -> String {
+        match event {
+            Event::Status { node, phase, .. } => format!("{node}:{phase:?}"),
+            other => serde_json::to_value(other)
+                .ok()
+                .and_then(|json| json["type"].as_str().map(str::to_owned))
+                .unwrap_or_default(),
+        }
+    }
+
+    #[tokio::test]
+    async fn a_run_streams_statuses_and_content_in_order_and_ends_with_done() {
+        let world = world().await;
+        let live = world.runs.start(world.deps.scope.clone(), "q").await.expect("start");
+        let follower = live.follow(0);
+        spawn(
+            world.runs.clone(),
+            Arc::clone(&live),
+            world.deps.clone(),
+            "total by region".into(),
+        );
+        let events: Vec<Event> = follower.map(|event| event.event).collect().await;
+        let kinds: Vec<String> = events.iter().map(kind).collect();
+        assert_eq!(kinds.first().map(String::as_str), Some("load_memory:Started"));
+        assert_eq!(kinds.last().map(String::as_str), Some("done"));
+        let content: Vec<&str> = kinds
+            .iter()
+            .map(String::as_str)
+            .filter(|kind| !kind.contains(':'))
+            .collect();
+        assert_eq!(
+            content,
+            ["code", "code", "table", "chart", "image", "text", "text", "done"]
+        );
+        let save = kinds.iter().position(|kind| kind == "save_memory:Finished");
+        assert_eq!(save, Some(kinds.len() - 2), "memory is saved last: {kinds:?}");
+        world
+            .runs
+            .start(world.deps.scope.clone(), "q")
+            .await
+            .expect("the session is free once the run is done");
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_run_says_so_saves_nothing_and_frees_the_session() {
+        let world = world().await;
+        let live = world.runs.start(world.deps.scope.clone(), "q").await.expect("start");
+        live.cancel.cancel();
+        let follower = live.follow(0);
+        spawn(
+            world.runs.clone(),
+            Arc::clone(&live),
+            world.deps.clone(),
+            "total by region".into(),
+        );
+        let events: Vec<Event> = follower.map(|event| event.event).collect().await;
+        assert!(
+            events
+                .iter()
+                .any(|event| matches!(event, Event::Error { code, .. } if code == "cancelled")),
+            "{events:?}"
+        );
+        assert!(matches!(events.last(), Some(Event::Done { .. })));
+        let memory = world.deps.memories.load(&world.deps.scope).await.expect("memory");
+        assert!(memory.turns.is_empty(), "no half turn");
+        world
+            .runs
+            .start(world.deps.scope.clone(), "q")
+            .await
+            .expect("free again");
+    }
+}

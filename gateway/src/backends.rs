@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::time::Duration;
 
+use sextant_proto::agent::v1::agent_service_client::AgentServiceClient;
 use sextant_proto::auth::v1::auth_service_client::AuthServiceClient;
 use sextant_proto::file::v1::file_service_client::FileServiceClient;
 use sextant_proto::session::v1::session_service_client::SessionServiceClient;
@@ -14,7 +15,8 @@ use tonic_health::pb::{HealthCheckRequest, health_check_response::ServingStatus}
 use crate::Config;
 use crate::error::ApiError;
 
-/// Largest gRPC message to or from file-service (previews of 1,000 wide rows).
+/// Largest gRPC message to or from file-service and agent-service (previews of 1,000 wide
+/// rows, result tables, rendered charts).
 const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// Who is calling, as far as the backends need to know.
@@ -46,6 +48,8 @@ pub struct Backends {
     pub session: SessionServiceClient<Channel>,
     /// file-service.
     pub file: FileServiceClient<Channel>,
+    /// agent-service.
+    pub agent: AgentServiceClient<Channel>,
     all: Vec<(&'static str, Channel)>,
     timeout: Duration,
     upload_timeout: Duration,
@@ -70,16 +74,20 @@ impl Backends {
         let auth = channel(&config.auth_url, timeout)?;
         let session = channel(&config.session_url, timeout)?;
         let file = channel(&config.file_url, timeout)?;
+        let agent = channel(&config.agent_url, timeout)?;
         let all = vec![
             ("auth", auth.clone()),
             ("session", session.clone()),
             ("file", file.clone()),
-            ("agent", channel(&config.agent_url, timeout)?),
+            ("agent", agent.clone()),
         ];
         Ok(Self {
             auth: AuthServiceClient::new(auth),
             session: SessionServiceClient::new(session),
             file: FileServiceClient::new(file)
+                .max_decoding_message_size(MAX_MESSAGE_BYTES)
+                .max_encoding_message_size(MAX_MESSAGE_BYTES),
+            agent: AgentServiceClient::new(agent)
                 .max_decoding_message_size(MAX_MESSAGE_BYTES)
                 .max_encoding_message_size(MAX_MESSAGE_BYTES),
             all,
@@ -99,14 +107,23 @@ impl Backends {
         self.request_with_deadline(stream, context, self.upload_timeout)
     }
 
-    fn request_with_deadline<T>(&self, message: T, context: &CallContext<'_>, deadline: Duration) -> tonic::Request<T> {
+    /// A request for a server stream that may last minutes (a chat run): the caller's
+    /// metadata and no deadline. Bound the wait for its response headers with [`Self::call`];
+    /// dropping the response stream cancels the call.
+    pub fn stream_request<T>(&self, message: T, context: &CallContext<'_>) -> tonic::Request<T> {
         let mut request = tonic::Request::new(message);
         sextant_common::metadata::propagate(request.metadata_mut(), context.token, context.request_id);
+        request
+    }
+
+    fn request_with_deadline<T>(&self, message: T, context: &CallContext<'_>, deadline: Duration) -> tonic::Request<T> {
+        let mut request = self.stream_request(message, context);
         request.set_timeout(deadline);
         request
     }
 
-    /// Runs one call to `backend` under the deadline and maps its failure to HTTP.
+    /// Runs one call to `backend` under the deadline and maps its failure to HTTP. For a
+    /// server-streaming call the deadline bounds the wait for the response headers only.
     pub async fn call<T>(
         &self,
         backend: &'static str,

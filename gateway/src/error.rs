@@ -46,13 +46,14 @@ impl ApiError {
         Self::new(StatusCode::NOT_FOUND, "not_found", detail)
     }
 
-    /// 501: the route exists in the API but its service does not serve it yet.
-    pub fn not_implemented(what: &str) -> Self {
-        Self::new(
-            StatusCode::NOT_IMPLEMENTED,
-            "not_implemented",
-            format!("{what} are not available yet"),
-        )
+    /// 400: a malformed request (a header or parameter that cannot be read).
+    pub fn bad_request(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::BAD_REQUEST, "bad_request", detail)
+    }
+
+    /// 422: a well-formed request whose field fails validation.
+    pub fn invalid_input(detail: impl Into<String>) -> Self {
+        Self::new(StatusCode::UNPROCESSABLE_ENTITY, "invalid_input", detail)
     }
 
     /// 504: `backend` did not answer within the deadline.

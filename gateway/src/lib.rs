@@ -1,6 +1,6 @@
 //! The gateway is Sextant's only public door. It owns no data: it checks access tokens,
-//! turns HTTP/JSON (and later SSE and multipart uploads) into gRPC calls to the
-//! services, and turns their answers and failures back into HTTP.
+//! turns HTTP/JSON and multipart uploads into gRPC calls to the services, and turns their
+//! answers and failures back into HTTP, or relays a chat run's gRPC stream as SSE.
 //!
 //! A request flows through the layers of `startup` (request id, tracing, CORS, body
 //! limit, error shape) into a handler in `routes`, which extracts the caller

@@ -2,6 +2,7 @@
 //! by tonic from `proto/sextant/**`. Clients and servers both live here; every service
 //! crate implements its own server trait and calls the others through these clients.
 
+pub mod chat;
 pub mod json;
 
 /// Identity: accounts, sign-in and token verification keys.

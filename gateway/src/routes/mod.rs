@@ -2,9 +2,9 @@
 //! `/api/v1/gateway` (DESIGN.md section 4).
 
 mod auth;
+mod chat;
 mod files;
 mod health;
-mod pending;
 mod sessions;
 
 use axum::Router;
@@ -41,7 +41,10 @@ pub fn router() -> Router<AppState> {
         .route("/files/{file_name}", delete(files::delete))
         .route("/files/{file_name}/profile", get(files::profile))
         .route("/files/{file_name}/preview", get(files::preview))
-        .merge(pending::router());
+        .route("/chat/stream", get(chat::stream_query).post(chat::stream_body))
+        .route("/chat/cancel", post(chat::cancel))
+        .route("/chat/history", get(chat::history).delete(chat::delete_history))
+        .route("/chat/save", post(chat::save));
     Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

@@ -51,25 +51,6 @@ async fn a_client_request_id_is_kept_and_echoed() {
 }
 
 #[tokio::test]
-async fn chat_routes_answer_501_until_the_agent_exists() {
-    let app = TestApp::spawn().await;
-    let token = app.signed_in("pending@example.com").await;
-    for (method, path) in [
-        (reqwest::Method::GET, "/chat/stream"),
-        (reqwest::Method::POST, "/chat/cancel"),
-    ] {
-        let response = app
-            .client
-            .request(method.clone(), app.api(path))
-            .bearer_auth(&token)
-            .send()
-            .await
-            .expect("send");
-        assert_error(response, StatusCode::NOT_IMPLEMENTED, "not_implemented").await;
-    }
-}
-
-#[tokio::test]
 async fn cors_allows_configured_origins_only() {
     let app = TestApp::spawn().await;
     let preflight = |origin: &'static str| {

@@ -1,7 +1,8 @@
 //! Runs one question to its end, in a task of its own so that it outlives the request that
-//! started it: the analysis graph over the dataset's columns, its engine events turned into
-//! `status` events of the run's live log, an `error` event when it failed or was cancelled,
-//! how it ended in the `runs` table, and `done` last.
+//! started it: the analysis graph over the dataset's columns (or resumed from its last
+//! checkpoint after a restart), its engine events turned into `status` events of the run's
+//! live log, an `error` event when it failed or was cancelled, the run's `usage`, how it
+//! ended in the `runs` table, and `done` last.
 
 use std::sync::Arc;
 
@@ -9,47 +10,83 @@ use tokio::sync::mpsc;
 
 use crate::analysis::{self, Analysis, Deps};
 use crate::events::{Event, Phase};
-use crate::graph::{Event as GraphEvent, Outcome as GraphOutcome};
+use crate::graph::{Event as GraphEvent, GraphError, Outcome as GraphOutcome};
 use crate::runs::{Live, Outcome, Runs};
 use crate::sql::{Limits, SqlError};
+use crate::table::Column;
 
-/// Starts answering `question` in `live`; the task ends after `done`.
-pub fn spawn(runs: Runs, live: Arc<Live>, deps: Deps, question: String) -> tokio::task::JoinHandle<()> {
+/// How a run begins.
+pub enum Start {
+    /// A new question.
+    Fresh(String),
+    /// Continue from the last checkpoint (a run a restart interrupted).
+    Resume,
+}
+
+/// Starts (or resumes) the run `live`; the task ends after `done`.
+pub fn spawn(runs: Runs, live: Arc<Live>, deps: Deps, start: Start) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let outcome = answer(&live, deps, question).await;
+        let usage = Arc::clone(&deps.usage);
+        let outcome = answer(&live, deps, start).await;
         if let Err(error) = runs.finish(&live, outcome).await {
             tracing::error!(run_id = %live.id, %error, "could not record how the run ended");
         }
+        let total = usage.total();
+        live.push(Event::Usage {
+            input_tokens: total.input_tokens,
+            output_tokens: total.output_tokens,
+            cost_usd: total.cost_usd,
+        });
         live.push(Event::Done {
             run_id: live.id.to_string(),
         });
     })
 }
 
-async fn answer(live: &Arc<Live>, deps: Deps, question: String) -> Outcome {
-    let schema = deps
+/// The columns of the run's dataset.
+async fn schema(live: &Live, deps: &Deps) -> Result<Vec<Column>, Outcome> {
+    let limits = Limits {
+        max_rows: 0,
+        ..deps.limits
+    };
+    match deps
         .datasets
-        .execute(
-            &deps.dataset,
-            "SELECT * FROM data LIMIT 0",
-            Limits {
-                max_rows: 0,
-                ..deps.limits
-            },
-            &live.cancel,
-        )
-        .await;
-    let schema = match schema {
-        Ok(output) => output.table.columns,
-        Err(SqlError::Cancelled) => return cancelled(live),
-        Err(error) => return failed(live, "dataset_unreadable", error.to_string()),
+        .execute(&deps.dataset, "SELECT * FROM data LIMIT 0", limits, &live.cancel)
+        .await
+    {
+        Ok(output) => Ok(output.table.columns),
+        Err(SqlError::Cancelled) => Err(cancelled(live)),
+        Err(error) => Err(failed(live, "dataset_unreadable", error.to_string())),
+    }
+}
+
+async fn answer(live: &Arc<Live>, deps: Deps, start: Start) -> Outcome {
+    let initial = match start {
+        Start::Fresh(question) => match schema(live, &deps).await {
+            Ok(schema) => Some(Analysis::new(question, schema)),
+            Err(outcome) => return outcome,
+        },
+        Start::Resume => {
+            live.push(Event::Status {
+                node: "resume".into(),
+                phase: Phase::Started,
+                detail: "resuming from the last checkpoint after a restart".into(),
+            });
+            None
+        }
     };
     let graph = match analysis::graph(deps) {
         Ok(graph) => graph,
         Err(error) => return failed(live, "internal", error.to_string()),
     };
     let (sender, mut receiver) = mpsc::channel(64);
-    let run = graph.run(live.id, Analysis::new(question, schema), live.cancel.clone(), sender);
+    let cancel = live.cancel.clone();
+    let run = async {
+        match initial {
+            Some(state) => graph.run(live.id, state, cancel, sender).await,
+            None => graph.resume(live.id, None, cancel, sender).await,
+        }
+    };
     let forward = async {
         while let Some(event) = receiver.recv().await {
             if let Some(event) = to_event(event) {
@@ -64,6 +101,12 @@ async fn answer(live: &Arc<Live>, deps: Deps, question: String) -> Outcome {
         // A node that saw the cancellation first (a query stopped mid-way) fails; it is still
         // a cancellation.
         Err(_) if live.cancel.is_cancelled() => cancelled(live),
+        Err(GraphError::UnknownRun(_)) => failed(
+            live,
+            "run_lost",
+            "the answer was interrupted by a restart before it began; please ask again".into(),
+        ),
+        Err(error @ GraphError::StepBudgetExceeded { .. }) => failed(live, "step_budget_exceeded", error.to_string()),
         Err(error) => failed(live, "run_failed", error.to_string()),
     }
 }
@@ -126,13 +169,13 @@ mod tests {
     #[tokio::test]
     async fn a_run_streams_statuses_and_content_in_order_and_ends_with_done() {
         let world = world().await;
-        let live = world.runs.start(world.deps.scope.clone(), "q").await.expect("start");
+        let live = world.runs.start(world.deps.scope.clone(), &world.deps.dataset, "q").await.expect("start");
         let follower = live.follow(0);
         spawn(
             world.runs.clone(),
             Arc::clone(&live),
             world.deps.clone(),
-            "total by region".into(),
+            Start::Fresh("total by region".into()),
         );
         let events: Vec<Event> = follower.map(|event| event.event).collect().await;
         let kinds: Vec<String> = events.iter().map(kind).collect();
@@ -145,13 +188,13 @@ mod tests {
             .collect();
         assert_eq!(
             content,
-            ["code", "code", "table", "chart", "image", "text", "text", "done"]
+            ["code", "code", "table", "chart", "image", "text", "text", "usage", "done"]
         );
         let save = kinds.iter().position(|kind| kind == "save_memory:Finished");
-        assert_eq!(save, Some(kinds.len() - 2), "memory is saved last: {kinds:?}");
+        assert_eq!(save, Some(kinds.len() - 3), "memory is saved last: {kinds:?}");
         world
             .runs
-            .start(world.deps.scope.clone(), "q")
+            .start(world.deps.scope.clone(), &world.deps.dataset, "q")
             .await
             .expect("the session is free once the run is done");
     }
@@ -159,14 +202,14 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_run_says_so_saves_nothing_and_frees_the_session() {
         let world = world().await;
-        let live = world.runs.start(world.deps.scope.clone(), "q").await.expect("start");
+        let live = world.runs.start(world.deps.scope.clone(), &world.deps.dataset, "q").await.expect("start");
         live.cancel.cancel();
         let follower = live.follow(0);
         spawn(
             world.runs.clone(),
             Arc::clone(&live),
             world.deps.clone(),
-            "total by region".into(),
+            Start::Fresh("total by region".into()),
         );
         let events: Vec<Event> = follower.map(|event| event.event).collect().await;
         assert!(
@@ -180,7 +223,7 @@ mod tests {
         assert!(memory.turns.is_empty(), "no half turn");
         world
             .runs
-            .start(world.deps.scope.clone(), "q")
+            .start(world.deps.scope.clone(), &world.deps.dataset, "q")
             .await
             .expect("free again");
     }

@@ -37,6 +37,12 @@ pub enum Error {
     /// A stored document could not be read back.
     #[error("stored data: {0}")]
     Corrupt(#[from] serde_json::Error),
+    /// The checkpoint store failed.
+    #[error("checkpoints: {0}")]
+    Checkpoints(#[from] crate::graph::GraphError),
+    /// A request field is malformed (not a question: an id, say).
+    #[error("{0}")]
+    InvalidArgument(String),
 }
 
 impl Error {
@@ -49,7 +55,8 @@ impl Error {
             Self::NoActiveFile => "no_active_file",
             Self::Dependency { .. } | Self::Database(_) => "unavailable",
             Self::Token(_) => "invalid_token",
-            Self::Corrupt(_) => "internal",
+            Self::Corrupt(_) | Self::Checkpoints(_) => "internal",
+            Self::InvalidArgument(_) => "invalid_argument",
         }
     }
 }
@@ -73,6 +80,11 @@ impl From<Error> for Status {
                 } else {
                     Status::internal("internal error")
                 }
+            }
+            Error::InvalidArgument(message) => Status::invalid_argument(message),
+            Error::Checkpoints(cause) => {
+                tracing::error!(error = %cause, "checkpoint store failure");
+                Status::internal("internal error")
             }
             Error::Corrupt(cause) => {
                 tracing::error!(error = %cause, "stored document unreadable");

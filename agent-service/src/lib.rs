@@ -19,12 +19,13 @@
 //!   session and dataset).
 //!
 //! - `driver`: runs one question to its end in its own task (status events, the outcome in
-//!   `runs`, `done` last).
-//!
-//! TODO(#4): the gRPC service (with resume of interrupted runs at start-up and the session
-//! cascade) and the gateway's `/chat` routes are not built yet.
+//!   `runs`, `usage`, `done` last);
+//! - `chat`: asking, resuming runs a restart interrupted, forgetting a deleted session,
+//!   pruning old runs; `grpc`: the service, which authenticates and resolves the caller's
+//!   active session and dataset first.
 
 pub mod analysis;
+pub mod chat;
 pub mod chart;
 mod config;
 pub mod domain;
@@ -32,14 +33,18 @@ pub mod driver;
 mod error;
 pub mod events;
 pub mod graph;
+mod grpc;
 pub mod memory;
 pub mod provider;
 pub mod runs;
 pub mod sql;
 mod startup;
 pub mod table;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod upstream;
+pub mod usage;
 
-pub use config::Config;
+pub use config::{Config, LlmProvider};
 pub use error::Error;
-pub use startup::Application;
+pub use startup::{Application, provider};

@@ -10,7 +10,8 @@ fn main() -> anyhow::Result<()> {
 async fn serve() -> anyhow::Result<()> {
     let config = Config::parse();
     let _telemetry = sextant_common::telemetry::init("agent-service");
-    let application = Application::build(config).await?;
+    let provider = agent_service::provider(&config)?;
+    let application = Application::build(config, provider).await?;
     tracing::info!(addr = %application.local_addr(), "listening");
     application.run_until_stopped(sextant_common::shutdown::signal()).await
 }

@@ -5,6 +5,7 @@
 //! at its end, in one statement, so memory never holds half a turn.
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use sextant_common::cache::Cache;
@@ -14,6 +15,9 @@ use time::OffsetDateTime;
 use crate::Error;
 use crate::domain::{Scope, SessionId, UserId};
 use crate::events::Event;
+
+/// How long a memory stays in Redis after its last use (sliding).
+pub const TTL: Duration = Duration::from_secs(3600);
 
 /// One question and its whole answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -161,7 +165,6 @@ mod tests {
     use super::*;
     use crate::domain::FileId;
     use sextant_common::testing::{TestDb, redis_url};
-    use std::time::Duration;
     use uuid::Uuid;
 
     async fn store(db: &TestDb) -> Memories {

@@ -1,23 +1,53 @@
-//! Building and running agent-service: bind first (so port 0 works), connect, then serve
-//! until the shutdown signal.
+//! Building and running agent-service: bind first (so port 0 works), connect, migrate,
+//! resume the runs a previous process left unfinished, then serve until the shutdown signal.
 
 use std::future::Future;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use anyhow::Context;
+use sextant_common::auth::Verifier;
+use sextant_common::cache::Cache;
 use sextant_common::service::Foundation;
+use sextant_proto::agent::v1::agent_service_server::AgentServiceServer;
 use tonic::service::Routes;
 
 use crate::Config;
+use crate::config::LlmProvider;
+use crate::chat::{Chat, RunLimits};
+use crate::graph::Checkpoints;
+use crate::grpc::AgentService;
+use crate::memory::{self, Memories};
+use crate::provider::Provider;
+use crate::runs::Runs;
+use crate::sql::{Datasets, Limits};
+use crate::upstream::Upstream;
 
-/// A bound and connected agent-service, ready to serve.
+/// How often old runs and checkpoints are pruned.
+const PRUNE_EVERY: Duration = Duration::from_secs(3600);
+/// Largest gRPC message sent (a table of 1,000 wide rows, a chart's PNG).
+const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
+
+/// The analyst `config` asks for.
+pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn Provider>> {
+    match config.llm_provider {
+        LlmProvider::Offline => anyhow::bail!("the offline analyst is not built yet (issue 5)"),
+    }
+}
+
+/// A bound, connected, migrated agent-service, ready to serve.
 pub struct Application {
     foundation: Foundation,
+    service: AgentService,
+    chat: Chat,
+    retention: Duration,
 }
 
 impl Application {
-    /// Binds the listener and connects to PostgreSQL (which must answer) and Redis.
-    pub async fn build(config: Config) -> anyhow::Result<Self> {
+    /// Binds the listener, connects to PostgreSQL (which must answer) and Redis (which may
+    /// be away), migrates, and resumes interrupted runs; `provider` answers the questions.
+    pub async fn build(config: Config, provider: Arc<dyn Provider>) -> anyhow::Result<Self> {
         let foundation = Foundation::start(
             config.listen_addr,
             &config.database_url,
@@ -25,7 +55,38 @@ impl Application {
             Some(&config.redis_url),
         )
         .await?;
-        Ok(Self { foundation })
+        let pool = foundation.pool.clone();
+        sqlx::migrate!().run(&pool).await.context("migrating the agent database")?;
+        let timeout = Duration::from_millis(config.backend_timeout_ms);
+        let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout)
+            .context("AUTH_URL")?;
+        let upstream = Upstream::new(&config.session_url, &config.file_url, timeout).context("SESSION_URL or FILE_URL")?;
+        let redis = foundation.redis.clone().context("agent-service needs Redis")?;
+        let cache = Cache::new(redis, config.redis_prefix.clone(), memory::TTL);
+        let chat = Chat::new(
+            Runs::new(pool.clone(), Duration::from_millis(config.disconnect_grace_ms)),
+            Memories::new(pool.clone(), cache.clone()),
+            Checkpoints::new(pool, cache),
+            Datasets::new(config.dataset_cache),
+            provider,
+            RunLimits {
+                query: Limits {
+                    max_rows: config.query_max_rows,
+                    timeout: Duration::from_millis(config.query_timeout_ms),
+                },
+                max_steps: config.max_steps,
+            },
+        );
+        let resumed = chat.resume_interrupted().await.context("resuming interrupted runs")?;
+        if resumed > 0 {
+            tracing::info!(resumed, "resumed runs a previous process left unfinished");
+        }
+        Ok(Self {
+            foundation,
+            service: AgentService::new(verifier, upstream, chat.clone()),
+            chat,
+            retention: Duration::from_secs(config.run_retention_hours.saturating_mul(3600)),
+        })
     }
 
     /// The address the server listens on.
@@ -33,11 +94,19 @@ impl Application {
         self.foundation.local_addr()
     }
 
-    /// Serves until `shutdown` resolves.
+    /// Serves until `shutdown` resolves. Runs still going then stay `running` in the
+    /// database, and the next start resumes them.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
-        self.foundation
-            .serve(Routes::default(), shutdown)
+        let pruning = self.chat.prune_periodically(PRUNE_EVERY, self.retention);
+        let server = AgentServiceServer::new(self.service)
+            .max_decoding_message_size(MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let served = self
+            .foundation
+            .serve(Routes::new(server), shutdown)
             .await
-            .context("serving gRPC")
+            .context("serving gRPC");
+        pruning.abort();
+        served
     }
 }

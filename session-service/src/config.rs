@@ -31,6 +31,9 @@ pub struct Config {
     /// file-service, told to forget a session's active file when the session is deleted.
     #[arg(long, env = "FILE_URL", default_value = "http://127.0.0.1:8002")]
     pub file_url: String,
+    /// agent-service, told to forget a session's runs and memory when the session is deleted.
+    #[arg(long, env = "AGENT_URL", default_value = "http://127.0.0.1:8005")]
+    pub agent_url: String,
     /// The `iss` every access token must carry.
     #[arg(long, env = "JWT_ISSUER", default_value = "sextant-auth")]
     pub jwt_issuer: String,

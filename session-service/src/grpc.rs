@@ -1,12 +1,15 @@
 //! The `sextant.session.v1.SessionService` implementation: authenticate, decode, call
 //! the store (and the cache), encode.
 
+use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
 use sextant_common::auth::Verifier;
 use sextant_common::{metadata, timestamp};
-use sextant_proto::file::v1::ForgetSessionRequest;
+use sextant_proto::agent::v1 as agent;
+use sextant_proto::agent::v1::agent_service_client::AgentServiceClient;
+use sextant_proto::file::v1 as file;
 use sextant_proto::file::v1::file_service_client::FileServiceClient;
 use sextant_proto::session::v1 as pb;
 use sqlx::PgPool;
@@ -18,12 +21,20 @@ use crate::active::ActiveCache;
 use crate::domain::{SessionId, Title, UserId};
 use crate::store::{self, Session};
 
+/// The services that keep data about a session and forget it when it is deleted.
+pub struct Cascade {
+    /// file-service: the session's active file.
+    pub files: FileServiceClient<Channel>,
+    /// agent-service: the session's runs and memory.
+    pub agent: AgentServiceClient<Channel>,
+}
+
 /// The service state shared by every call.
 pub struct SessionService {
     pool: PgPool,
     cache: ActiveCache,
     verifier: Arc<Verifier>,
-    files: FileServiceClient<Channel>,
+    cascade: Cascade,
     call_timeout: Duration,
 }
 
@@ -33,14 +44,14 @@ impl SessionService {
         pool: PgPool,
         cache: ActiveCache,
         verifier: Arc<Verifier>,
-        files: FileServiceClient<Channel>,
+        cascade: Cascade,
         call_timeout: Duration,
     ) -> Self {
         Self {
             pool,
             cache,
             verifier,
-            files,
+            cascade,
             call_timeout,
         }
     }
@@ -51,22 +62,46 @@ impl SessionService {
         Ok(UserId(claims.sub))
     }
 
-    /// Asks file-service to forget the session, with the caller's identity.
-    async fn forget_files<T>(&self, request: &Request<T>, session: SessionId) -> Result<(), Error> {
-        let mut forget = Request::new(ForgetSessionRequest {
-            session_id: session.0.to_string(),
-        });
+    /// A request carrying `message`, the caller's identity and the deadline.
+    fn cascade_request<T, M>(&self, request: &Request<T>, message: M) -> Request<M> {
+        let mut forget = Request::new(message);
         metadata::propagate(
             forget.metadata_mut(),
             metadata::bearer_token(request.metadata()),
             metadata::request_id(request.metadata()),
         );
         forget.set_timeout(self.call_timeout);
-        match tokio::time::timeout(self.call_timeout, self.files.clone().forget_session(forget)).await {
+        forget
+    }
+
+    /// Runs one forget call of the cascade under the deadline.
+    async fn forget<R>(
+        &self,
+        service: &str,
+        call: impl Future<Output = Result<Response<R>, Status>>,
+    ) -> Result<(), Error> {
+        match tokio::time::timeout(self.call_timeout, call).await {
             Ok(Ok(_)) => Ok(()),
-            Ok(Err(status)) => Err(Error::Cascade(format!("file-service: {status}"))),
-            Err(_) => Err(Error::Cascade("file-service: timed out".into())),
+            Ok(Err(status)) => Err(Error::Cascade(format!("{service}: {status}"))),
+            Err(_) => Err(Error::Cascade(format!("{service}: timed out"))),
         }
+    }
+
+    /// Asks file-service and agent-service to forget the session, with the caller's
+    /// identity: its active file, then its runs and memory.
+    async fn forget_everywhere<T>(&self, request: &Request<T>, session: SessionId) -> Result<(), Error> {
+        let session_id = session.0.to_string();
+        let files = self.cascade_request(
+            request,
+            file::ForgetSessionRequest {
+                session_id: session_id.clone(),
+            },
+        );
+        self.forget("file-service", self.cascade.files.clone().forget_session(files))
+            .await?;
+        let agent = self.cascade_request(request, agent::ForgetSessionRequest { session_id });
+        self.forget("agent-service", self.cascade.agent.clone().forget_session(agent))
+            .await
     }
 }
 
@@ -149,7 +184,7 @@ impl pb::session_service_server::SessionService for SessionService {
             return Err(Error::DeleteActive.into());
         }
         let id = SessionId(session.id);
-        self.forget_files(&request, id).await?;
+        self.forget_everywhere(&request, id).await?;
         store::delete(&self.pool, user, id).await?;
         tracing::info!(session_id = %session.id, "session deleted");
         Ok(Response::new(pb::DeleteSessionResponse {}))

@@ -9,8 +9,8 @@
 //! [`Error`] that becomes one `tonic::Status`.
 //!
 //! Deleting a session cascades by asking the services that hang data off it to forget it
-//! first (`FileService.ForgetSession`; the agent's memory and runs join when the agent
-//! exists, TODO(#4)), then deleting the row. The forget calls are idempotent, so a
+//! first (`FileService.ForgetSession`, then `AgentService.ForgetSession` for its runs,
+//! checkpoints and memory), then deleting the row. The forget calls are idempotent, so a
 //! failure leaves the session in place (503) and a retry completes the deletion; no
 //! service ever reads another's tables.
 

@@ -10,14 +10,15 @@ use anyhow::Context;
 use sextant_common::auth::Verifier;
 use sextant_common::cache::Cache;
 use sextant_common::service::Foundation;
+use sextant_proto::agent::v1::agent_service_client::AgentServiceClient;
 use sextant_proto::file::v1::file_service_client::FileServiceClient;
 use sextant_proto::session::v1::session_service_server::SessionServiceServer;
 use tonic::service::Routes;
-use tonic::transport::Endpoint;
+use tonic::transport::{Channel, Endpoint};
 
 use crate::Config;
 use crate::active::{ActiveCache, TTL};
-use crate::grpc::SessionService;
+use crate::grpc::{Cascade, SessionService};
 
 /// A bound, connected, migrated session-service, ready to serve.
 pub struct Application {
@@ -43,17 +44,24 @@ impl Application {
         let timeout = Duration::from_millis(config.call_timeout_ms);
         let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout)
             .context("AUTH_URL")?;
-        let files = Endpoint::from_shared(config.file_url.clone())
-            .context("FILE_URL")?
-            .connect_timeout(timeout)
-            .connect_lazy();
+        let channel = |url: &str, name: &str| -> anyhow::Result<Channel> {
+            Ok(Endpoint::from_shared(url.to_owned())
+                .with_context(|| name.to_owned())?
+                .connect_timeout(timeout)
+                .connect_lazy())
+        };
+        let files = channel(&config.file_url, "FILE_URL")?;
+        let agent = channel(&config.agent_url, "AGENT_URL")?;
         let redis = foundation.redis.clone().context("Redis is configured")?;
         let cache = ActiveCache::new(Cache::new(redis, config.redis_prefix, TTL));
         let service = SessionService::new(
             foundation.pool.clone(),
             cache,
             Arc::new(verifier),
-            FileServiceClient::new(files),
+            Cascade {
+                files: FileServiceClient::new(files),
+                agent: AgentServiceClient::new(agent),
+            },
             timeout,
         );
         Ok(Self { foundation, service })

@@ -24,16 +24,20 @@ use serde::{Deserialize, Serialize};
 
 use crate::domain::Scope;
 use crate::events::Event;
-use crate::graph::{END, Graph, GraphBuilder, GraphError};
+use crate::graph::{Checkpoints, END, Graph, GraphBuilder, GraphError};
 use crate::memory::Memories;
 use crate::provider::{Exchange, Mode, Provider, Review, Route, TaskKind};
 use crate::sql::{DatasetSpec, Datasets, Limits};
 use crate::table::{Column, Table};
+use crate::usage::Meter;
 
 /// Times a subtask's query is written at most, debugging rounds included.
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Subtasks a question is split into at most.
 pub const MAX_TASKS: usize = 4;
+/// The default step budget: the longest path through the graph (every subtask debugged
+/// [`MAX_ATTEMPTS`] times) with room to spare.
+pub const MAX_STEPS: u32 = 64;
 
 /// One subtask and how far it got.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -114,10 +118,17 @@ pub struct Deps {
     pub memories: Memories,
     /// Whose conversation.
     pub scope: Scope,
+    /// Where the run is checkpointed after every node (none: not resumable).
+    pub checkpoints: Option<Checkpoints>,
+    /// The run's token and cost accounting.
+    pub usage: Arc<Meter>,
+    /// Nodes a run may execute at most (the step budget).
+    pub max_steps: u32,
 }
 
 /// The analysis graph for one run.
 pub fn graph(deps: Deps) -> Result<Graph<Analysis, Event>, GraphError> {
+    let (checkpoints, max_steps) = (deps.checkpoints.clone(), deps.max_steps);
     let deps = Arc::new(deps);
     let node = |name: &'static str| {
         let deps = Arc::clone(&deps);
@@ -127,7 +138,7 @@ pub fn graph(deps: Deps) -> Result<Graph<Analysis, Event>, GraphError> {
     for name in nodes::NAMES {
         builder = builder.node_fn(name, node(name));
     }
-    builder
+    let builder = builder
         .entry("load_memory")
         .edge("load_memory", "classify_mode")
         .edge("classify_mode", "route")
@@ -148,8 +159,11 @@ pub fn graph(deps: Deps) -> Result<Graph<Analysis, Event>, GraphError> {
         .conditional_edge("review", retry_or_next, [("retry", "write_query"), ("next", "respond")])
         .edge("respond", "save_memory")
         .edge("save_memory", END)
-        .max_steps(64)
-        .build()
+        .max_steps(max_steps);
+    match checkpoints {
+        Some(checkpoints) => builder.checkpoints(checkpoints).build(),
+        None => builder.build(),
+    }
 }
 
 /// Back to `write_query` while a subtask wants another query, else on.

@@ -11,6 +11,7 @@ use sextant_common::testing::{TestDb, redis_url};
 use uuid::Uuid;
 
 use super::Deps;
+use crate::graph::Checkpoints;
 use crate::domain::{FileId, Scope, SessionId, UserId};
 use crate::memory::Memories;
 use crate::runs::Runs;
@@ -110,19 +111,26 @@ pub struct World {
     pub deps: Deps,
 }
 
-/// A fresh world whose analyst is `provider`.
+/// A fresh world whose analyst is `provider`, over a small sales CSV.
 pub async fn world(provider: Scripted) -> World {
+    world_with(Arc::new(provider), "sales.csv", "region,amount\nEast,10\nWest,5\nEast,20\nNorth,1\n").await
+}
+
+/// A fresh world whose analyst is `provider`, over a CSV file `name` holding `csv`; runs are
+/// checkpointed.
+pub async fn world_with(provider: Arc<dyn Provider>, name: &str, csv: &str) -> World {
     let db = TestDb::create().await;
     let pool = sextant_common::connect::postgres(&db.url, 2).await.expect("postgres");
     sqlx::migrate!().run(&pool).await.expect("migrations");
     let redis = sextant_common::connect::redis(&redis_url()).expect("redis");
     let prefix = format!("test-{}:", Uuid::new_v4().simple());
-    let memories = Memories::new(pool.clone(), Cache::new(redis, prefix, Duration::from_secs(60)));
+    let cache = Cache::new(redis, prefix, Duration::from_secs(60));
+    let memories = Memories::new(pool.clone(), cache.clone());
     let dir = tempfile::tempdir().expect("dir");
-    let path = dir.path().join("sales.csv");
-    std::fs::write(&path, "region,amount\nEast,10\nWest,5\nEast,20\nNorth,1\n").expect("csv");
+    let path = dir.path().join(name);
+    std::fs::write(&path, csv).expect("csv");
     let deps = Deps {
-        provider: Arc::new(provider),
+        provider,
         datasets: Datasets::new(4),
         dataset: DatasetSpec {
             file_id: Uuid::new_v4(),
@@ -135,13 +143,16 @@ pub async fn world(provider: Scripted) -> World {
         scope: Scope {
             user: UserId(Uuid::new_v4()),
             session: SessionId(Uuid::new_v4()),
-            file: FileId("sales".into()),
+            file: FileId(name.into()),
         },
+        checkpoints: Some(Checkpoints::new(pool.clone(), cache)),
+        usage: Arc::default(),
+        max_steps: super::MAX_STEPS,
     };
     World {
         _db: db,
         _dir: dir,
-        runs: Runs::new(pool),
+        runs: Runs::new(pool, Duration::from_secs(5)),
         deps,
     }
 }

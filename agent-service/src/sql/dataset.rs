@@ -24,6 +24,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 
 use hashlink::LruCache;
 use polars::prelude::*;
+use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use super::{SqlError, first_line};
@@ -33,7 +34,8 @@ use super::{SqlError, first_line};
 pub const INFER_SCHEMA_ROWS: usize = 10_000;
 
 /// How a dataset is stored, as file-service records it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
 pub enum DatasetFormat {
     /// Delimited text with a header row.
     Csv {
@@ -74,7 +76,7 @@ impl DatasetFormat {
 
 /// A text column to read as dates, in the format file-service recognised it in
 /// (its profile's `date_range.format`, a strftime pattern such as `%d/%m/%Y`).
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DateColumn {
     /// The column's name.
     pub name: String,
@@ -83,7 +85,7 @@ pub struct DateColumn {
 }
 
 /// Where a dataset is and how to read it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct DatasetSpec {
     /// The file's id: the cache key. Stored files never change, so a cached frame stays
     /// right for as long as the file exists; the first spec seen for an id is the one

@@ -36,6 +36,7 @@ pub struct TestApp {
     /// A direct connection to Redis, to look at the cache.
     pub redis_direct: redis::aio::ConnectionManager,
     _file_backend: TcpProxy,
+    _agent_backend: TcpProxy,
     /// Holds the key and the storage root; removed with the app.
     scratch: PathBuf,
     _databases: Vec<TestDb>,
@@ -100,6 +101,8 @@ impl TestApp {
         // session-service: session-service reaches file-service through a proxy aimed
         // once file-service listens.
         let file_backend = TcpProxy::start(auth_addr).await;
+        // It also calls agent-service (ForgetSession), which starts last.
+        let agent_backend = TcpProxy::start(auth_addr).await;
         let session = session_service::Application::build(session_service::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
             database_url: database_url().await,
@@ -108,6 +111,7 @@ impl TestApp {
             redis_prefix: format!("test:{}:", uuid::Uuid::new_v4().simple()),
             auth_url: format!("http://{auth_addr}"),
             file_url: format!("http://{}", file_backend.addr()),
+            agent_url: format!("http://{}", agent_backend.addr()),
             jwt_issuer: "sextant-auth".into(),
             jwt_audience: "sextant".into(),
             call_timeout_ms: BACKEND_TIMEOUT_MS,
@@ -137,6 +141,34 @@ impl TestApp {
         file_backend.retarget(file_addr);
         spawn("file-service", file.run_until_stopped(std::future::pending()));
 
+        let agent = agent_service::Application::build(
+            agent_service::Config {
+                listen_addr: "127.0.0.1:0".parse().expect("addr"),
+                database_url: database_url().await,
+                database_max_connections: 5,
+                redis_url: redis_url.clone(),
+                redis_prefix: redis_prefix.clone(),
+                auth_url: format!("http://{auth_addr}"),
+                session_url: format!("http://{session_addr}"),
+                file_url: format!("http://{file_addr}"),
+                backend_timeout_ms: BACKEND_TIMEOUT_MS,
+                jwt_issuer: "sextant-auth".into(),
+                jwt_audience: "sextant".into(),
+                query_max_rows: 1_000,
+                query_timeout_ms: 30_000,
+                dataset_cache: 4,
+                max_steps: agent_service::analysis::MAX_STEPS,
+                disconnect_grace_ms: 1_000,
+                llm_provider: agent_service::LlmProvider::Offline,
+                run_retention_hours: 168,
+            },
+            std::sync::Arc::new(agent_service::testing::Stage::new()),
+        )
+        .await
+        .expect("build agent-service");
+        agent_backend.retarget(agent.local_addr());
+        spawn("agent-service", agent.run_until_stopped(std::future::pending()));
+
         let redis_direct = sextant_common::connect::redis(&redis_url).expect("redis");
         Self {
             files: FileServiceClient::new(channel(file_addr)),
@@ -147,6 +179,7 @@ impl TestApp {
             redis,
             redis_direct,
             _file_backend: file_backend,
+            _agent_backend: agent_backend,
             scratch,
             _databases: databases,
         }

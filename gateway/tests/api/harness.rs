@@ -6,13 +6,18 @@ use std::path::PathBuf;
 
 use reqwest::StatusCode;
 use serde_json::{Value, json};
+use agent_service::testing::Stage;
 use sextant_common::testing::{self, Mode, TcpProxy, TestDb};
+
+use crate::agent::AgentProcess;
 
 /// Backend deadline in tests: short, so the hung-backend test is quick, but longer than
 /// a service's wait for a database connection, so an outage shows as the service's 503.
 pub const BACKEND_TIMEOUT_MS: u64 = 3_000;
 /// The gateway's upload limit in tests.
 pub const UPLOAD_LIMIT_BYTES: u64 = 1024 * 1024;
+/// How long agent-service lets a run whose client went away wait for it, in tests.
+pub const DISCONNECT_GRACE_MS: u64 = 300;
 /// The password every test account uses.
 pub const PASSWORD: &str = "correct horse battery";
 
@@ -29,6 +34,8 @@ pub struct TestApp {
     pub auth_backend: TcpProxy,
     /// session-service's way to file-service.
     pub file_backend: TcpProxy,
+    /// agent-service, which tests may kill and start again.
+    pub agent: AgentProcess,
     /// The prefix of every Redis key of this test.
     pub redis_prefix: String,
     /// file-service's storage root.
@@ -62,6 +69,20 @@ impl TestApp {
 
     /// Starts the stack; `tune` may adjust auth-service's configuration.
     pub async fn spawn_with(tune: impl FnOnce(&mut auth_service::Config)) -> Self {
+        Self::start(tune, |_| {}, Stage::new()).await
+    }
+
+    /// Starts the stack with agent-service answering through `stage`; `tune` may adjust
+    /// agent-service's configuration.
+    pub async fn spawn_with_agent(tune: impl FnOnce(&mut agent_service::Config), stage: Stage) -> Self {
+        Self::start(|_| {}, tune, stage).await
+    }
+
+    async fn start(
+        tune: impl FnOnce(&mut auth_service::Config),
+        tune_agent: impl FnOnce(&mut agent_service::Config),
+        stage: Stage,
+    ) -> Self {
         // Logs of every service in the test's output when RUST_LOG is set.
         if std::env::var_os("RUST_LOG").is_some() {
             let _ = tracing_subscriber::fmt()
@@ -105,6 +126,8 @@ impl TestApp {
         // session-service and file-service call each other: session-service reaches
         // file-service through a proxy aimed once file-service listens.
         let file_backend = TcpProxy::start(auth_backend.addr()).await;
+        // session-service also calls agent-service (ForgetSession), which starts last.
+        let agent_backend = TcpProxy::start(auth_backend.addr()).await;
         let session = session_service::Application::build(session_service::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
             database_url: database_url().await,
@@ -113,6 +136,7 @@ impl TestApp {
             redis_prefix: redis_prefix.clone(),
             auth_url: format!("http://{}", auth_backend.addr()),
             file_url: format!("http://{}", file_backend.addr()),
+            agent_url: format!("http://{}", agent_backend.addr()),
             jwt_issuer: "sextant-auth".into(),
             jwt_audience: "sextant".into(),
             call_timeout_ms: BACKEND_TIMEOUT_MS,
@@ -142,16 +166,29 @@ impl TestApp {
         file_backend.retarget(file.local_addr());
         spawn("file-service", file.run_until_stopped(std::future::pending()));
 
-        let agent = agent_service::Application::build(agent_service::Config {
+        let mut agent_config = agent_service::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
             database_url: database_url().await,
             database_max_connections: 5,
             redis_url: redis_via_proxy,
-        })
-        .await
-        .expect("build agent-service");
-        let agent_url = format!("http://{}", agent.local_addr());
-        spawn("agent-service", agent.run_until_stopped(std::future::pending()));
+            redis_prefix: redis_prefix.clone(),
+            auth_url: format!("http://{}", auth_backend.addr()),
+            session_url: session_url.clone(),
+            file_url: file_url.clone(),
+            backend_timeout_ms: BACKEND_TIMEOUT_MS,
+            jwt_issuer: "sextant-auth".into(),
+            jwt_audience: "sextant".into(),
+            query_max_rows: 1_000,
+            query_timeout_ms: 30_000,
+            dataset_cache: 4,
+            max_steps: agent_service::analysis::MAX_STEPS,
+            disconnect_grace_ms: DISCONNECT_GRACE_MS,
+            llm_provider: agent_service::LlmProvider::Offline,
+            run_retention_hours: 168,
+        };
+        tune_agent(&mut agent_config);
+        let agent = AgentProcess::start(agent_config, agent_backend, stage).await;
+        let agent_url = format!("http://{}", agent.addr());
 
         let gateway = gateway::Application::build(gateway::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
@@ -182,6 +219,7 @@ impl TestApp {
             redis,
             auth_backend,
             file_backend,
+            agent,
             redis_prefix,
             storage_dir,
             _databases: databases,

@@ -1,0 +1,141 @@
+//! The chat as a whole: asking a question starts a run over the dataset (one per session),
+//! runs a restart interrupted are resumed, a deleted session's runs, checkpoints and memory
+//! are forgotten, and old runs are pruned. The gRPC layer authenticates and resolves the
+//! session and dataset; everything after that is here.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::Error;
+use crate::analysis::Deps;
+use crate::domain::{Question, Scope, SessionId, UserId};
+use crate::driver::{self, Start};
+use crate::graph::Checkpoints;
+use crate::memory::Memories;
+use crate::provider::Provider;
+use crate::runs::{Live, Runs};
+use crate::sql::{DatasetSpec, Datasets, Limits};
+
+/// Everything a run needs, shared by every call.
+#[derive(Clone)]
+pub struct Chat {
+    /// The runs of this instance.
+    pub runs: Runs,
+    /// The conversations.
+    pub memories: Memories,
+    checkpoints: Checkpoints,
+    datasets: Datasets,
+    provider: Arc<dyn Provider>,
+    limits: Limits,
+    max_steps: u32,
+}
+
+/// How a run may use its dataset and the graph.
+#[derive(Debug, Clone, Copy)]
+pub struct RunLimits {
+    /// Row cap and deadline of each query.
+    pub query: Limits,
+    /// Nodes a run may execute at most.
+    pub max_steps: u32,
+}
+
+impl Chat {
+    /// A chat over these stores, answering with `provider`.
+    pub fn new(
+        runs: Runs,
+        memories: Memories,
+        checkpoints: Checkpoints,
+        datasets: Datasets,
+        provider: Arc<dyn Provider>,
+        limits: RunLimits,
+    ) -> Self {
+        Self {
+            runs,
+            memories,
+            checkpoints,
+            datasets,
+            provider,
+            limits: limits.query,
+            max_steps: limits.max_steps,
+        }
+    }
+
+    fn deps(&self, scope: Scope, dataset: DatasetSpec) -> Deps {
+        Deps {
+            provider: Arc::clone(&self.provider),
+            datasets: self.datasets.clone(),
+            dataset,
+            limits: self.limits,
+            memories: self.memories.clone(),
+            scope,
+            checkpoints: Some(self.checkpoints.clone()),
+            usage: Arc::default(),
+            max_steps: self.max_steps,
+        }
+    }
+
+    /// Starts answering `question` about `dataset` in `scope`; [`Error::Busy`] when the
+    /// session already has a run going.
+    pub async fn ask(&self, scope: Scope, dataset: DatasetSpec, question: Question) -> Result<Arc<Live>, Error> {
+        let live = self.runs.start(scope.clone(), &dataset, question.as_str()).await?;
+        let deps = self.deps(scope, dataset);
+        driver::spawn(
+            self.runs.clone(),
+            Arc::clone(&live),
+            deps,
+            Start::Fresh(question.as_str().to_owned()),
+        );
+        Ok(live)
+    }
+
+    /// Resumes every run a dead process left `running`, from its last checkpoint; returns
+    /// how many. Call once at start-up, before serving.
+    pub async fn resume_interrupted(&self) -> Result<usize, Error> {
+        let interrupted = self.runs.claim_interrupted().await?;
+        for run in &interrupted {
+            tracing::info!(run_id = %run.live.id, "resuming a run interrupted by a restart");
+            let deps = self.deps(run.live.scope.clone(), run.dataset.clone());
+            driver::spawn(self.runs.clone(), Arc::clone(&run.live), deps, Start::Resume);
+        }
+        Ok(interrupted.len())
+    }
+
+    /// Forgets a deleted session: its runs (cancelled first), their checkpoints, its memory.
+    pub async fn forget_session(&self, user: UserId, session: SessionId) -> Result<(), Error> {
+        let runs = self.runs.forget_session(user, session).await?;
+        self.checkpoints.delete_runs(&runs).await?;
+        self.memories.forget_session(user, session).await
+    }
+
+    /// Retention: keeps only the latest checkpoint of every run, and forgets runs (and
+    /// their checkpoints) that ended more than `retention` ago. Memory is kept: it is the
+    /// conversation.
+    pub async fn prune(&self, retention: Duration) -> Result<(), Error> {
+        let trimmed = self.checkpoints.keep_last(1).await?;
+        let ended = self.runs.delete_finished_before(retention).await?;
+        self.checkpoints.delete_runs(&ended).await?;
+        let orphans = self.checkpoints.delete_finished_before(retention).await?;
+        tracing::info!(
+            checkpoints_trimmed = trimmed,
+            runs_forgotten = ended.len(),
+            orphan_runs = orphans.len(),
+            "pruned old runs"
+        );
+        Ok(())
+    }
+
+    /// Prunes every `every` until the process ends; a failed round is logged and retried
+    /// at the next.
+    pub fn prune_periodically(self, every: Duration, retention: Duration) -> tokio::task::JoinHandle<()> {
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                if let Err(error) = self.prune(retention).await {
+                    tracing::warn!(%error, "pruning old runs failed; trying again later");
+                }
+            }
+        })
+    }
+}

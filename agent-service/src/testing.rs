@@ -1,0 +1,178 @@
+//! A provider other crates' tests script (feature `testing`): the end-to-end tests of the
+//! gateway run the real graph, executor, charts, memory and runs with it, through the real
+//! provider interface. Never used by the binary.
+//!
+//! It answers "total by region" over a table with `region` and `amount` columns as a bar
+//! chart (its first query is wrong, so every answer has a debugging round). A question that
+//! mentions "impossible" adds a subtask whose queries always fail (an `error` event after
+//! the last attempt); one that mentions "slow" gets a query that runs for a long time.
+//! [`Stage::holding`] makes `plan` wait until the run is cancelled.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, PoisonError};
+
+use async_trait::async_trait;
+
+use crate::chart::ChartIntent;
+use crate::provider::{Ask, Failure, Mode, Provider, ProviderError, Review, Route, TaskKind};
+use crate::table::Table;
+
+/// The wrong query every answer starts with.
+pub const WRONG_QUERY: &str = "SELECT nope FROM data";
+/// The query that answers "total by region".
+pub const TOTAL_BY_REGION: &str = "SELECT region, SUM(amount) AS total FROM data GROUP BY region ORDER BY total DESC";
+/// A query that keeps Polars busy for a long time on any table of a few thousand rows.
+pub const SLOW_QUERY: &str =
+    "SELECT COUNT(*) AS n FROM data a CROSS JOIN data b CROSS JOIN data c WHERE a.amount + b.amount > c.amount";
+
+/// What the tests can see of a [`Stage`] while it runs.
+#[derive(Debug, Default)]
+pub struct Observed {
+    calls: Mutex<Vec<String>>,
+    cancelled_calls: AtomicUsize,
+}
+
+impl Observed {
+    /// The provider methods called so far, in order.
+    pub fn calls(&self) -> Vec<String> {
+        self.calls.lock().unwrap_or_else(PoisonError::into_inner).clone()
+    }
+
+    /// Provider calls that stopped because their run was cancelled.
+    pub fn cancelled_calls(&self) -> usize {
+        self.cancelled_calls.load(Ordering::SeqCst)
+    }
+
+    fn call(&self, method: &str) {
+        self.calls
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(method.to_owned());
+    }
+}
+
+/// The scripted provider.
+#[derive(Debug, Default)]
+pub struct Stage {
+    hold_plan: bool,
+    observed: Arc<Observed>,
+}
+
+impl Stage {
+    /// A provider that answers at once.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A provider whose `plan` waits until the run is cancelled (or the process dies).
+    pub fn holding() -> Self {
+        Self {
+            hold_plan: true,
+            ..Self::default()
+        }
+    }
+
+    /// What the tests can see of it.
+    pub fn observed(&self) -> Arc<Observed> {
+        Arc::clone(&self.observed)
+    }
+}
+
+#[async_trait]
+impl Provider for Stage {
+    async fn classify_mode(&self, _: &Ask<'_>) -> Result<Mode, ProviderError> {
+        self.observed.call("classify_mode");
+        Ok(Mode::Technical)
+    }
+
+    async fn route(&self, ask: &Ask<'_>) -> Result<Route, ProviderError> {
+        self.observed.call("route");
+        Ok(if ask.question.starts_with("what did you find") {
+            Route::Advisory
+        } else {
+            Route::Exploratory
+        })
+    }
+
+    async fn advise(&self, ask: &Ask<'_>) -> Result<(), ProviderError> {
+        self.observed.call("advise");
+        ask.say(format!("We talked about {} question(s).", ask.history.len())).await;
+        Ok(())
+    }
+
+    async fn decompose(&self, ask: &Ask<'_>) -> Result<Vec<String>, ProviderError> {
+        self.observed.call("decompose");
+        let mut tasks = vec!["total by region".to_owned()];
+        if ask.question.contains("impossible") {
+            tasks.push("the impossible".into());
+        }
+        Ok(tasks)
+    }
+
+    async fn classify_task(&self, _: &Ask<'_>, task: &str) -> Result<TaskKind, ProviderError> {
+        self.observed.call("classify_task");
+        Ok(if task.starts_with("total") {
+            TaskKind::Visualization
+        } else {
+            TaskKind::Analysis
+        })
+    }
+
+    async fn plan(&self, ask: &Ask<'_>, _: &str) -> Result<String, ProviderError> {
+        self.observed.call("plan");
+        if self.hold_plan {
+            ask.ctx.cancellation().cancelled().await;
+            self.observed.cancelled_calls.fetch_add(1, Ordering::SeqCst);
+            return Err(ProviderError::Transient("cancelled".into()));
+        }
+        Ok("sum the amounts per region".into())
+    }
+
+    async fn write_query(
+        &self,
+        ask: &Ask<'_>,
+        task: &str,
+        _: &str,
+        failure: Option<&Failure>,
+    ) -> Result<String, ProviderError> {
+        self.observed.call("write_query");
+        let query = match (task, failure) {
+            ("total by region", None) => WRONG_QUERY,
+            ("total by region", Some(_)) if ask.question.contains("slow") => SLOW_QUERY,
+            ("total by region", Some(_)) => TOTAL_BY_REGION,
+            _ => WRONG_QUERY,
+        };
+        Ok(query.to_owned())
+    }
+
+    async fn review(&self, _: &Ask<'_>, _: &str, table: &Table) -> Result<Review, ProviderError> {
+        self.observed.call("review");
+        Ok(Review {
+            answers: table.column("total").is_some(),
+            reason: "there is no total column".into(),
+        })
+    }
+
+    async fn report(&self, ask: &Ask<'_>, _: &str, table: &Table) -> Result<(), ProviderError> {
+        self.observed.call("report");
+        let first = table.rows.first().cloned().unwrap_or_default();
+        let cell = |i: usize| first.get(i).map(ToString::to_string).unwrap_or_default();
+        ask.say(format!("{} has the largest total, ", cell(0))).await;
+        ask.say(format!("{}.", cell(1))).await;
+        Ok(())
+    }
+
+    async fn chart(&self, _: &Ask<'_>, _: &str, _: &Table) -> Result<ChartIntent, ProviderError> {
+        self.observed.call("chart");
+        serde_json::from_value(serde_json::json!({
+            "mark": "bar", "x": "region", "y": "total", "title": "Total by region"
+        }))
+        .map_err(|error| ProviderError::Permanent(error.to_string()))
+    }
+
+    async fn direct(&self, ask: &Ask<'_>, _: &str) -> Result<(), ProviderError> {
+        self.observed.call("direct");
+        ask.say("This table lists sales.").await;
+        Ok(())
+    }
+}

@@ -5,7 +5,9 @@
 //! It answers "total by region" over a table with `region` and `amount` columns as a bar
 //! chart (its first query is wrong, so every answer has a debugging round). A question that
 //! mentions "impossible" adds a subtask whose queries always fail (an `error` event after
-//! the last attempt); one that mentions "slow" gets a query that runs for a long time.
+//! the last attempt); one that mentions "slow" gets a query that keeps Polars busy for
+//! seconds on a table of a thousand rows; one that mentions "passwd" keeps trying to read
+//! `/etc/passwd` through a table function.
 //! [`Stage::holding`] makes `plan` wait until the run is cancelled.
 
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -21,9 +23,23 @@ use crate::table::Table;
 pub const WRONG_QUERY: &str = "SELECT nope FROM data";
 /// The query that answers "total by region".
 pub const TOTAL_BY_REGION: &str = "SELECT region, SUM(amount) AS total FROM data GROUP BY region ORDER BY total DESC";
-/// A query that keeps Polars busy for a long time on any table of a few thousand rows.
-pub const SLOW_QUERY: &str =
-    "SELECT COUNT(*) AS n FROM data a CROSS JOIN data b CROSS JOIN data c WHERE a.amount + b.amount > c.amount";
+/// A query the executor must refuse before Polars sees it.
+pub const FORBIDDEN_QUERY: &str = "SELECT * FROM read_csv('/etc/passwd')";
+
+/// Thirty different cross joins of the table with itself (a million rows each on a
+/// thousand-row table, computed one after another), within the executor's limit of 64
+/// SELECTs: seconds of work, in bounded memory.
+pub fn slow_query() -> String {
+    (0..30)
+        .map(|shift| {
+            format!(
+                "SELECT count(*) AS total FROM data AS a CROSS JOIN (SELECT amount + {shift} AS m FROM data) AS b \
+                 WHERE (a.amount * b.m) % 7 = 3"
+            )
+        })
+        .collect::<Vec<_>>()
+        .join(" UNION ALL ")
+}
 
 /// What the tests can see of a [`Stage`] while it runs.
 #[derive(Debug, Default)]
@@ -48,6 +64,15 @@ impl Observed {
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(method.to_owned());
+    }
+}
+
+/// Counts a held call as stopped when it ends, however it ends.
+struct Stopped<'a>(&'a Observed);
+
+impl Drop for Stopped<'_> {
+    fn drop(&mut self) {
+        self.0.cancelled_calls.fetch_add(1, Ordering::SeqCst);
     }
 }
 
@@ -121,8 +146,10 @@ impl Provider for Stage {
     async fn plan(&self, ask: &Ask<'_>, _: &str) -> Result<String, ProviderError> {
         self.observed.call("plan");
         if self.hold_plan {
+            // The engine drops a cancelled node's future (as it would drop an HTTP call to a
+            // model); the guard counts the call as stopped either way.
+            let _stopped = Stopped(&self.observed);
             ask.ctx.cancellation().cancelled().await;
-            self.observed.cancelled_calls.fetch_add(1, Ordering::SeqCst);
             return Err(ProviderError::Transient("cancelled".into()));
         }
         Ok("sum the amounts per region".into())
@@ -136,13 +163,13 @@ impl Provider for Stage {
         failure: Option<&Failure>,
     ) -> Result<String, ProviderError> {
         self.observed.call("write_query");
-        let query = match (task, failure) {
-            ("total by region", None) => WRONG_QUERY,
-            ("total by region", Some(_)) if ask.question.contains("slow") => SLOW_QUERY,
-            ("total by region", Some(_)) => TOTAL_BY_REGION,
-            _ => WRONG_QUERY,
-        };
-        Ok(query.to_owned())
+        Ok(match (task, failure) {
+            _ if ask.question.contains("passwd") => FORBIDDEN_QUERY.to_owned(),
+            ("total by region", None) => WRONG_QUERY.to_owned(),
+            ("total by region", Some(_)) if ask.question.contains("slow") => slow_query(),
+            ("total by region", Some(_)) => TOTAL_BY_REGION.to_owned(),
+            _ => WRONG_QUERY.to_owned(),
+        })
     }
 
     async fn review(&self, _: &Ask<'_>, _: &str, table: &Table) -> Result<Review, ProviderError> {
@@ -156,7 +183,11 @@ impl Provider for Stage {
     async fn report(&self, ask: &Ask<'_>, _: &str, table: &Table) -> Result<(), ProviderError> {
         self.observed.call("report");
         let first = table.rows.first().cloned().unwrap_or_default();
-        let cell = |i: usize| first.get(i).map(ToString::to_string).unwrap_or_default();
+        let cell = |i: usize| match first.get(i) {
+            Some(serde_json::Value::String(text)) => text.clone(),
+            Some(other) => other.to_string(),
+            None => String::new(),
+        };
         ask.say(format!("{} has the largest total, ", cell(0))).await;
         ask.say(format!("{}.", cell(1))).await;
         Ok(())

@@ -173,7 +173,7 @@ mod tests {
             "table",
             json!({
                 "columns": ["region", "total", "flag"],
-                "rows": [["north", 1.5, null], ["south", 2.0, true]],
+                "rows": [["north", 1.5, null], ["south", 2, true]],
                 "truncated": true,
             }),
         );
@@ -181,7 +181,7 @@ mod tests {
 
     #[test]
     fn a_chart_event_has_its_spec_as_json() {
-        let spec = json!({"mark": "bar", "data": {"values": [{"x": "a", "y": 1.0}]}});
+        let spec = json!({"mark": "bar", "data": {"values": [{"x": "a", "y": 1}]}});
         let chart = pb::Chart {
             spec: spec.as_object().map(to_struct),
         };

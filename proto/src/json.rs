@@ -39,13 +39,26 @@ pub fn from_value(value: &Value) -> serde_json::Value {
     match &value.kind {
         None | Some(Kind::NullValue(_)) => serde_json::Value::Null,
         Some(Kind::BoolValue(flag)) => serde_json::Value::Bool(*flag),
-        Some(Kind::NumberValue(number)) => {
-            serde_json::Number::from_f64(*number).map_or(serde_json::Value::Null, serde_json::Value::Number)
-        }
+        Some(Kind::NumberValue(number)) => from_number(*number),
         Some(Kind::StringValue(text)) => serde_json::Value::String(text.clone()),
         Some(Kind::ListValue(list)) => serde_json::Value::Array(from_list(list)),
         Some(Kind::StructValue(object)) => serde_json::Value::Object(from_struct(object)),
     }
+}
+
+/// Integers a double represents exactly (|n| < 2^53).
+const EXACT_INTEGERS: f64 = 9_007_199_254_740_992.0;
+
+/// A protobuf number (always a double) as JSON: a whole number within the exactly
+/// representable range comes out as an integer (`3`, not `3.0`), as it went in; NaN and
+/// infinities, which JSON cannot hold, as null.
+fn from_number(number: f64) -> serde_json::Value {
+    if number.fract() == 0.0 && number.abs() < EXACT_INTEGERS {
+        // Exact: the value is whole and within i64's exactly representable range.
+        #[allow(clippy::cast_possible_truncation)]
+        return serde_json::Value::from(number as i64);
+    }
+    serde_json::Number::from_f64(number).map_or(serde_json::Value::Null, serde_json::Value::Number)
 }
 
 /// A protobuf list as JSON values.
@@ -69,16 +82,19 @@ mod tests {
 
     #[test]
     fn json_survives_a_round_trip_through_protobuf() {
-        let original = json!({"a": [1.5, "x", null, true], "b": {"c": -2.0}});
+        let original = json!({"a": [1.5, "x", null, true, 3], "b": {"c": -2, "d": 1e300}});
         assert_eq!(from_value(&to_value(&original)), original);
     }
 
     #[test]
-    fn non_finite_numbers_become_null() {
+    fn numbers_keep_their_shape_and_non_finite_ones_become_null() {
         let number = |n| Value {
             kind: Some(Kind::NumberValue(n)),
         };
-        assert_eq!(from_value(&number(3.0)), json!(3.0));
+        assert_eq!(from_value(&number(3.0)), json!(3), "whole numbers come back as integers");
+        assert_eq!(from_value(&number(-20000.0)), json!(-20000));
+        assert_eq!(from_value(&number(2.5)), json!(2.5));
+        assert_eq!(from_value(&number(EXACT_INTEGERS)), json!(EXACT_INTEGERS), "beyond 2^53: a double");
         assert_eq!(from_value(&number(f64::NAN)), serde_json::Value::Null);
         assert_eq!(from_value(&number(f64::INFINITY)), serde_json::Value::Null);
         assert_eq!(from_value(&Value { kind: None }), serde_json::Value::Null);

@@ -36,6 +36,8 @@ pub struct TestApp {
     pub file_backend: TcpProxy,
     /// agent-service, which tests may kill and start again.
     pub agent: AgentProcess,
+    /// agent-service's database.
+    pub agent_database_url: String,
     /// The prefix of every Redis key of this test.
     pub redis_prefix: String,
     /// file-service's storage root.
@@ -166,9 +168,10 @@ impl TestApp {
         file_backend.retarget(file.local_addr());
         spawn("file-service", file.run_until_stopped(std::future::pending()));
 
+        let agent_database_url = database_url().await;
         let mut agent_config = agent_service::Config {
             listen_addr: "127.0.0.1:0".parse().expect("addr"),
-            database_url: database_url().await,
+            database_url: agent_database_url.clone(),
             database_max_connections: 5,
             redis_url: redis_via_proxy,
             redis_prefix: redis_prefix.clone(),
@@ -220,6 +223,7 @@ impl TestApp {
             auth_backend,
             file_backend,
             agent,
+            agent_database_url,
             redis_prefix,
             storage_dir,
             _databases: databases,

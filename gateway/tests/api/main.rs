@@ -3,6 +3,7 @@
 
 mod agent;
 mod auth;
+mod chat;
 mod files;
 mod harness;
 mod http;

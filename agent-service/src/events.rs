@@ -1,8 +1,10 @@
 //! What a run tells its client (DESIGN.md section 7): typed events, numbered per run.
 //!
-//! An [`Event`] serialises as `{"type": "<type>", "data": …}`, the `data:` line of the SSE
-//! stream, and is stored in that form in checkpoints and memory. [`RunEvent::to_proto`]
-//! turns it into the gRPC message the gateway relays.
+//! An [`Event`] serialises as `{"type": "<type>", "data": …}` and is stored in that form in
+//! checkpoints and memory. [`RunEvent::to_proto`] turns it into the gRPC message the gateway
+//! relays; the gateway writes it as the SSE `data:` line with `sextant_proto::chat`, which
+//! gives the same JSON except that a table's columns are their names only (the kinds stay
+//! here, for charts and follow-ups).
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as BASE64;
@@ -185,7 +187,7 @@ mod tests {
                 name: "n".into(),
                 kind: crate::table::ColumnKind::Number,
             }],
-            rows: vec![vec![json!(1.0)], vec![json!(null)]],
+            rows: vec![vec![json!(1.5)], vec![json!(null)]],
             truncated: true,
         };
         let event = RunEvent {
@@ -198,7 +200,61 @@ mod tests {
             panic!("not a table: {event:?}");
         };
         assert_eq!((table.columns.len(), table.rows.len(), table.truncated), (1, 2, true));
-        assert_eq!(json::from_list(&table.rows[0]), vec![json!(1.0)]);
+        assert_eq!(json::from_list(&table.rows[0]), vec![json!(1.5)]);
         assert_eq!(event.seq, 3);
+    }
+
+    #[test]
+    fn the_sse_json_of_every_event_is_its_own_json_with_table_columns_by_name() {
+        let events = vec![
+            Event::Status {
+                node: "plan".into(),
+                phase: Phase::Finished,
+                detail: "ok".into(),
+            },
+            Event::Text { delta: "42".into() },
+            Event::Code {
+                language: "sql".into(),
+                source: "SELECT 1".into(),
+            },
+            Event::Table(Table {
+                columns: vec![crate::table::Column {
+                    name: "n".into(),
+                    kind: crate::table::ColumnKind::Number,
+                }],
+                rows: vec![vec![json!(1)], vec![json!(2.5)], vec![json!("x")]],
+                truncated: false,
+            }),
+            Event::Chart {
+                spec: json!({"mark": {"type": "bar"}, "data": {"values": [{"n": 1}]}}),
+            },
+            Event::Image {
+                mime_type: "image/png".into(),
+                data: BASE64.encode([137, 80, 78, 71]),
+            },
+            Event::Usage {
+                input_tokens: 3,
+                output_tokens: 4,
+                cost_usd: 0.5,
+            },
+            Event::Error {
+                code: "cancelled".into(),
+                message: "stopped".into(),
+            },
+            Event::Done { run_id: "r".into() },
+        ];
+        for event in events {
+            let mut own = serde_json::to_value(&event).expect("json");
+            if let Some(columns) = own["data"].get_mut("columns") {
+                *columns = json!(["n"]);
+            }
+            let proto = RunEvent {
+                run_id: "r".into(),
+                seq: 1,
+                event,
+            }
+            .to_proto();
+            assert_eq!(sextant_proto::chat::event_json(&proto), Some(own));
+        }
     }
 }

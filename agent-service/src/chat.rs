@@ -139,3 +139,79 @@ impl Chat {
         })
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use futures::StreamExt;
+
+    use super::*;
+    use crate::analysis::scripted::{Scripted, World, world};
+    use crate::events::Event;
+    use crate::provider::Route;
+
+    /// The chat over a test world's stores and provider.
+    fn chat_of(world: &World) -> Chat {
+        let deps = &world.deps;
+        Chat::new(
+            world.runs.clone(),
+            deps.memories.clone(),
+            deps.checkpoints.clone().expect("checkpoints"),
+            deps.datasets.clone(),
+            Arc::clone(&deps.provider),
+            RunLimits {
+                query: deps.limits,
+                max_steps: deps.max_steps,
+            },
+        )
+    }
+
+    async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
+        sqlx::query_scalar(sql).fetch_one(pool).await.expect("count")
+    }
+
+    #[tokio::test]
+    async fn pruning_trims_checkpoints_then_forgets_old_runs_but_keeps_memory() {
+        let world = world(Scripted::new(Route::Exploratory, 0)).await;
+        let (chat, deps) = (chat_of(&world), world.deps.clone());
+        let question = Question::parse("total by region").expect("question");
+        let live = chat
+            .ask(deps.scope.clone(), deps.dataset.clone(), question)
+            .await
+            .expect("ask");
+        let events: Vec<Event> = live.follow(0).map(|event| event.event).collect().await;
+        assert!(matches!(events.last(), Some(Event::Done { .. })));
+        assert!(count(&world.pool, "SELECT count(*) FROM checkpoints").await > 1);
+
+        chat.prune(Duration::from_secs(3600)).await.expect("prune");
+        assert_eq!(count(&world.pool, "SELECT count(*) FROM checkpoints").await, 1, "the latest only");
+        assert_eq!(count(&world.pool, "SELECT count(*) FROM runs").await, 1, "a recent run stays");
+
+        sqlx::query("UPDATE runs SET finished_at = now() - interval '2 hours'")
+            .execute(&world.pool)
+            .await
+            .expect("age the run");
+        chat.prune(Duration::from_secs(3600)).await.expect("prune");
+        assert_eq!(count(&world.pool, "SELECT count(*) FROM runs").await, 0);
+        assert_eq!(count(&world.pool, "SELECT count(*) FROM checkpoints").await, 0);
+        let memory = chat.memories.load(&deps.scope).await.expect("memory");
+        assert_eq!(memory.turns.len(), 1, "the conversation stays");
+    }
+
+    #[tokio::test]
+    async fn forgetting_a_session_deletes_its_runs_checkpoints_and_memory() {
+        let world = world(Scripted::new(Route::Exploratory, 0)).await;
+        let (chat, deps) = (chat_of(&world), world.deps.clone());
+        let question = Question::parse("total by region").expect("question");
+        let live = chat
+            .ask(deps.scope.clone(), deps.dataset.clone(), question)
+            .await
+            .expect("ask");
+        live.follow(0).collect::<Vec<_>>().await;
+        chat.forget_session(deps.scope.user, deps.scope.session)
+            .await
+            .expect("forget");
+        assert_eq!(count(&world.pool, "SELECT count(*) FROM runs").await, 0);
+        assert_eq!(count(&world.pool, "SELECT count(*) FROM checkpoints").await, 0);
+        assert!(chat.memories.load(&deps.scope).await.expect("memory").turns.is_empty());
+    }
+}

@@ -105,6 +105,8 @@ impl Provider for Scripted {
 pub struct World {
     _db: TestDb,
     _dir: tempfile::TempDir,
+    /// The fresh database.
+    pub pool: sqlx::PgPool,
     /// The runs table of the fresh database.
     pub runs: Runs,
     /// The run's dependencies, with the given provider.
@@ -152,7 +154,8 @@ pub async fn world_with(provider: Arc<dyn Provider>, name: &str, csv: &str) -> W
     World {
         _db: db,
         _dir: dir,
-        runs: Runs::new(pool, Duration::from_secs(5)),
+        runs: Runs::new(pool.clone(), Duration::from_secs(5)),
+        pool,
         deps,
     }
 }

@@ -165,6 +165,16 @@ mod tests {
         )
     }
 
+    /// Asks "total by region" and reads the answer to its end.
+    async fn answered(chat: &Chat, deps: &Deps) -> Vec<Event> {
+        let question = Question::parse("total by region").expect("question");
+        let live = chat
+            .ask(deps.scope.clone(), deps.dataset.clone(), question)
+            .await
+            .expect("ask");
+        live.follow(0).map(|event| event.event).collect().await
+    }
+
     async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(pool).await.expect("count")
     }
@@ -173,18 +183,21 @@ mod tests {
     async fn pruning_trims_checkpoints_then_forgets_old_runs_but_keeps_memory() {
         let world = world(Scripted::new(Route::Exploratory, 0)).await;
         let (chat, deps) = (chat_of(&world), world.deps.clone());
-        let question = Question::parse("total by region").expect("question");
-        let live = chat
-            .ask(deps.scope.clone(), deps.dataset.clone(), question)
-            .await
-            .expect("ask");
-        let events: Vec<Event> = live.follow(0).map(|event| event.event).collect().await;
+        let events = answered(&chat, &deps).await;
         assert!(matches!(events.last(), Some(Event::Done { .. })));
         assert!(count(&world.pool, "SELECT count(*) FROM checkpoints").await > 1);
 
         chat.prune(Duration::from_secs(3600)).await.expect("prune");
-        assert_eq!(count(&world.pool, "SELECT count(*) FROM checkpoints").await, 1, "the latest only");
-        assert_eq!(count(&world.pool, "SELECT count(*) FROM runs").await, 1, "a recent run stays");
+        assert_eq!(
+            count(&world.pool, "SELECT count(*) FROM checkpoints").await,
+            1,
+            "the latest only"
+        );
+        assert_eq!(
+            count(&world.pool, "SELECT count(*) FROM runs").await,
+            1,
+            "a recent run stays"
+        );
 
         sqlx::query("UPDATE runs SET finished_at = now() - interval '2 hours'")
             .execute(&world.pool)
@@ -201,12 +214,7 @@ mod tests {
     async fn forgetting_a_session_deletes_its_runs_checkpoints_and_memory() {
         let world = world(Scripted::new(Route::Exploratory, 0)).await;
         let (chat, deps) = (chat_of(&world), world.deps.clone());
-        let question = Question::parse("total by region").expect("question");
-        let live = chat
-            .ask(deps.scope.clone(), deps.dataset.clone(), question)
-            .await
-            .expect("ask");
-        live.follow(0).collect::<Vec<_>>().await;
+        answered(&chat, &deps).await;
         chat.forget_session(deps.scope.user, deps.scope.session)
             .await
             .expect("forget");

@@ -169,7 +169,11 @@ mod tests {
     #[tokio::test]
     async fn a_run_streams_statuses_and_content_in_order_and_ends_with_done() {
         let world = world().await;
-        let live = world.runs.start(world.deps.scope.clone(), &world.deps.dataset, "q").await.expect("start");
+        let live = world
+            .runs
+            .start(world.deps.scope.clone(), &world.deps.dataset, "q")
+            .await
+            .expect("start");
         let follower = live.follow(0);
         spawn(
             world.runs.clone(),
@@ -188,7 +192,9 @@ mod tests {
             .collect();
         assert_eq!(
             content,
-            ["code", "code", "table", "chart", "image", "text", "text", "usage", "done"]
+            [
+                "code", "code", "table", "chart", "image", "text", "text", "usage", "done"
+            ]
         );
         let save = kinds.iter().position(|kind| kind == "save_memory:Finished");
         assert_eq!(save, Some(kinds.len() - 3), "memory is saved last: {kinds:?}");
@@ -202,7 +208,11 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_run_says_so_saves_nothing_and_frees_the_session() {
         let world = world().await;
-        let live = world.runs.start(world.deps.scope.clone(), &world.deps.dataset, "q").await.expect("start");
+        let live = world
+            .runs
+            .start(world.deps.scope.clone(), &world.deps.dataset, "q")
+            .await
+            .expect("start");
         live.cancel.cancel();
         let follower = live.follow(0);
         spawn(

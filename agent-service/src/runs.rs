@@ -255,7 +255,15 @@ impl Runs {
     /// here. Meant for start-up, before any new run: this instance takes them all.
     #[tracing::instrument(skip_all)]
     pub async fn claim_interrupted(&self) -> Result<Vec<Interrupted>, Error> {
-        type Row = (uuid::Uuid, uuid::Uuid, uuid::Uuid, String, String, Json<DatasetSpec>, i32);
+        type Row = (
+            uuid::Uuid,
+            uuid::Uuid,
+            uuid::Uuid,
+            String,
+            String,
+            Json<DatasetSpec>,
+            i32,
+        );
         let rows: Vec<Row> = sqlx::query_as(
             "UPDATE runs SET incarnation = incarnation + 1 WHERE status = 'running' \
              RETURNING id, user_id, session_id, file_id, question, dataset, incarnation",
@@ -389,8 +397,13 @@ mod tests {
         let db = TestDb::create().await;
         let runs = runs(&db).await;
         let first = runs.start(scope(1, 2), &dataset(), "q").await.expect("first");
-        assert!(matches!(runs.start(scope(1, 2), &dataset(), "q").await, Err(Error::Busy)));
-        runs.start(scope(1, 3), &dataset(), "q").await.expect("another session is free");
+        assert!(matches!(
+            runs.start(scope(1, 2), &dataset(), "q").await,
+            Err(Error::Busy)
+        ));
+        runs.start(scope(1, 3), &dataset(), "q")
+            .await
+            .expect("another session is free");
         runs.finish(&first, Outcome::Finished).await.expect("finish");
         runs.start(scope(1, 2), &dataset(), "q").await.expect("free again");
     }
@@ -454,7 +467,9 @@ mod tests {
         assert_eq!(forgotten, vec![live.id]);
         assert!(live.cancel.is_cancelled());
         assert!(matches!(runs.get(live.scope.user, live.id), Err(Error::RunNotFound)));
-        runs.start(scope(1, 2), &dataset(), "q").await.expect("the session is free");
+        runs.start(scope(1, 2), &dataset(), "q")
+            .await
+            .expect("the session is free");
     }
 
     #[tokio::test]
@@ -469,7 +484,10 @@ mod tests {
         drop(second);
         let reconnected = live.follow(0);
         tokio::time::sleep(Duration::from_millis(100)).await;
-        assert!(!live.cancel.is_cancelled(), "a follower came back within the grace period");
+        assert!(
+            !live.cancel.is_cancelled(),
+            "a follower came back within the grace period"
+        );
         drop(reconnected);
         tokio::time::timeout(Duration::from_secs(5), live.cancel.cancelled())
             .await
@@ -494,7 +512,10 @@ mod tests {
     async fn a_run_left_running_is_claimed_once_with_sequence_numbers_after_the_old_ones() {
         let db = TestDb::create().await;
         let before = runs(&db).await;
-        let live = before.start(scope(1, 2), &dataset(), "the question").await.expect("start");
+        let live = before
+            .start(scope(1, 2), &dataset(), "the question")
+            .await
+            .expect("start");
         let old = live.push(text("before the crash"));
         let finished = before.start(scope(1, 3), &dataset(), "q").await.expect("start");
         before.finish(&finished, Outcome::Finished).await.expect("finish");
@@ -510,7 +531,10 @@ mod tests {
         let new = resumed.live.push(text("after the restart"));
         assert!(new.seq > old.seq, "{} then {}", old.seq, new.seq);
         let mut follower = Box::pin(resumed.live.follow(old.seq));
-        assert_eq!(follower.next().await.map(|event| event.event), Some(text("after the restart")));
+        assert_eq!(
+            follower.next().await.map(|event| event.event),
+            Some(text("after the restart"))
+        );
         assert!(after.get(live.scope.user, live.id).is_ok(), "registered as live");
     }
 }

@@ -14,8 +14,8 @@ use sextant_proto::agent::v1::agent_service_server::AgentServiceServer;
 use tonic::service::Routes;
 
 use crate::Config;
-use crate::config::LlmProvider;
 use crate::chat::{Chat, RunLimits};
+use crate::config::LlmProvider;
 use crate::graph::Checkpoints;
 use crate::grpc::AgentService;
 use crate::memory::{self, Memories};
@@ -56,11 +56,15 @@ impl Application {
         )
         .await?;
         let pool = foundation.pool.clone();
-        sqlx::migrate!().run(&pool).await.context("migrating the agent database")?;
+        sqlx::migrate!()
+            .run(&pool)
+            .await
+            .context("migrating the agent database")?;
         let timeout = Duration::from_millis(config.backend_timeout_ms);
         let verifier = Verifier::remote(&config.jwt_issuer, &config.jwt_audience, &config.auth_url, timeout)
             .context("AUTH_URL")?;
-        let upstream = Upstream::new(&config.session_url, &config.file_url, timeout).context("SESSION_URL or FILE_URL")?;
+        let upstream =
+            Upstream::new(&config.session_url, &config.file_url, timeout).context("SESSION_URL or FILE_URL")?;
         let redis = foundation.redis.clone().context("agent-service needs Redis")?;
         let cache = Cache::new(redis, config.redis_prefix.clone(), memory::TTL);
         let chat = Chat::new(

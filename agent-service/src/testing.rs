@@ -41,6 +41,46 @@ pub fn slow_query() -> String {
         .join(" UNION ALL ")
 }
 
+/// Where the services an agent-service under test talks to are.
+pub struct Peers<'a> {
+    /// Its own (fresh) database.
+    pub database_url: String,
+    /// Redis.
+    pub redis_url: String,
+    /// The prefix of the test's Redis keys.
+    pub redis_prefix: &'a str,
+    /// auth-service's address.
+    pub auth: std::net::SocketAddr,
+    /// session-service's address.
+    pub session: std::net::SocketAddr,
+    /// file-service's address.
+    pub file: std::net::SocketAddr,
+}
+
+/// A configuration for tests: port 0, short deadlines, a one-second disconnect grace.
+pub fn config(peers: Peers<'_>) -> crate::Config {
+    crate::Config {
+        listen_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        database_url: peers.database_url,
+        database_max_connections: 5,
+        redis_url: peers.redis_url,
+        redis_prefix: peers.redis_prefix.to_owned(),
+        auth_url: format!("http://{}", peers.auth),
+        session_url: format!("http://{}", peers.session),
+        file_url: format!("http://{}", peers.file),
+        backend_timeout_ms: 3_000,
+        jwt_issuer: "sextant-auth".into(),
+        jwt_audience: "sextant".into(),
+        query_max_rows: 1_000,
+        query_timeout_ms: 30_000,
+        dataset_cache: 4,
+        max_steps: crate::analysis::MAX_STEPS,
+        disconnect_grace_ms: 1_000,
+        llm_provider: crate::LlmProvider::Offline,
+        run_retention_hours: 168,
+    }
+}
+
 /// What the tests can see of a [`Stage`] while it runs.
 #[derive(Debug, Default)]
 pub struct Observed {
@@ -121,7 +161,8 @@ impl Provider for Stage {
 
     async fn advise(&self, ask: &Ask<'_>) -> Result<(), ProviderError> {
         self.observed.call("advise");
-        ask.say(format!("We talked about {} question(s).", ask.history.len())).await;
+        ask.say(format!("We talked about {} question(s).", ask.history.len()))
+            .await;
         Ok(())
     }
 

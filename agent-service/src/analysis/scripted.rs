@@ -11,8 +11,8 @@ use sextant_common::testing::{TestDb, redis_url};
 use uuid::Uuid;
 
 use super::Deps;
-use crate::graph::Checkpoints;
 use crate::domain::{FileId, Scope, SessionId, UserId};
+use crate::graph::Checkpoints;
 use crate::memory::Memories;
 use crate::runs::Runs;
 use crate::sql::{DatasetFormat, DatasetSpec, Datasets, Limits};
@@ -115,7 +115,12 @@ pub struct World {
 
 /// A fresh world whose analyst is `provider`, over a small sales CSV.
 pub async fn world(provider: Scripted) -> World {
-    world_with(Arc::new(provider), "sales.csv", "region,amount\nEast,10\nWest,5\nEast,20\nNorth,1\n").await
+    world_with(
+        Arc::new(provider),
+        "sales.csv",
+        "region,amount\nEast,10\nWest,5\nEast,20\nNorth,1\n",
+    )
+    .await
 }
 
 /// A fresh world whose analyst is `provider`, over a CSV file `name` holding `csv`; runs are

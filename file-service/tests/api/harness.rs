@@ -141,31 +141,18 @@ impl TestApp {
         file_backend.retarget(file_addr);
         spawn("file-service", file.run_until_stopped(std::future::pending()));
 
-        let agent = agent_service::Application::build(
-            agent_service::Config {
-                listen_addr: "127.0.0.1:0".parse().expect("addr"),
-                database_url: database_url().await,
-                database_max_connections: 5,
-                redis_url: redis_url.clone(),
-                redis_prefix: redis_prefix.clone(),
-                auth_url: format!("http://{auth_addr}"),
-                session_url: format!("http://{session_addr}"),
-                file_url: format!("http://{file_addr}"),
-                backend_timeout_ms: BACKEND_TIMEOUT_MS,
-                jwt_issuer: "sextant-auth".into(),
-                jwt_audience: "sextant".into(),
-                query_max_rows: 1_000,
-                query_timeout_ms: 30_000,
-                dataset_cache: 4,
-                max_steps: agent_service::analysis::MAX_STEPS,
-                disconnect_grace_ms: 1_000,
-                llm_provider: agent_service::LlmProvider::Offline,
-                run_retention_hours: 168,
-            },
-            std::sync::Arc::new(agent_service::testing::Stage::new()),
-        )
-        .await
-        .expect("build agent-service");
+        let agent_config = agent_service::testing::config(agent_service::testing::Peers {
+            database_url: database_url().await,
+            redis_url: redis_url.clone(),
+            redis_prefix: &redis_prefix,
+            auth: auth_addr,
+            session: session_addr,
+            file: file_addr,
+        });
+        let agent =
+            agent_service::Application::build(agent_config, std::sync::Arc::new(agent_service::testing::Stage::new()))
+                .await
+                .expect("build agent-service");
         agent_backend.retarget(agent.local_addr());
         spawn("agent-service", agent.run_until_stopped(std::future::pending()));
 

@@ -39,11 +39,17 @@ struct Sse {
 impl Sse {
     fn seq(&self) -> u64 {
         let id = self.id.as_deref().expect("an id");
-        id.rsplit_once(':').and_then(|(_, seq)| seq.parse().ok()).expect("run:seq")
+        id.rsplit_once(':')
+            .and_then(|(_, seq)| seq.parse().ok())
+            .expect("run:seq")
     }
 
     fn run_id(&self) -> &str {
-        self.id.as_deref().and_then(|id| id.rsplit_once(':')).expect("run:seq").0
+        self.id
+            .as_deref()
+            .and_then(|id| id.rsplit_once(':'))
+            .expect("run:seq")
+            .0
     }
 
     fn is_status(&self, node: &str, phase: &str) -> bool {
@@ -148,19 +154,17 @@ impl TestApp {
             .await
             .expect("send");
         assert_eq!(response.status(), StatusCode::CREATED);
-        assert_eq!(self.upload(&token, "sales.csv", sales_csv()).await.status(), StatusCode::CREATED);
+        assert_eq!(
+            self.upload(&token, "sales.csv", sales_csv()).await.status(),
+            StatusCode::CREATED
+        );
         token
     }
 
     async fn ask(&self, token: &str, question: &str) -> reqwest::Response {
         let mut url = reqwest::Url::parse(&self.api("/chat/stream")).expect("url");
         url.query_pairs_mut().append_pair("question", question);
-        self.client
-            .get(url)
-            .bearer_auth(token)
-            .send()
-            .await
-            .expect("send")
+        self.client.get(url).bearer_auth(token).send().await.expect("send")
     }
 
     async fn resume(&self, token: &str, last_event_id: &str) -> reqwest::Response {
@@ -189,7 +193,9 @@ impl TestApp {
     }
 
     async fn agent_rows(&self, sql: &str) -> i64 {
-        let pool = sqlx::PgPool::connect(&self.agent_database_url).await.expect("agent database");
+        let pool = sqlx::PgPool::connect(&self.agent_database_url)
+            .await
+            .expect("agent database");
         let count = sqlx::query_scalar(sqlx::AssertSqlSafe(sql.to_owned()))
             .fetch_one(&pool)
             .await
@@ -226,7 +232,9 @@ async fn a_run_streams_every_event_type_in_order_and_ends_with_done_then_is_reme
         ["table", "chart", "image", "text", "text", "error", "usage", "done"],
         "{shown:?}"
     );
-    for kind in ["status", "text", "code", "table", "chart", "image", "usage", "error", "done"] {
+    for kind in [
+        "status", "text", "code", "table", "chart", "image", "usage", "error", "done",
+    ] {
         assert!(kinds(&events).contains(&kind), "{kind} in {shown:?}");
     }
     let by_kind = |kind: &str| events.iter().find(|event| event.event == kind).expect(kind).data["data"].clone();
@@ -236,11 +244,22 @@ async fn a_run_streams_every_event_type_in_order_and_ends_with_done_then_is_reme
     );
     assert_eq!(by_kind("code")["language"], "sql");
     assert_eq!(by_kind("chart")["spec"]["mark"]["type"], "bar");
-    assert_eq!(by_kind("chart")["spec"]["data"]["values"].as_array().map(Vec::len), Some(3));
+    assert_eq!(
+        by_kind("chart")["spec"]["data"]["values"].as_array().map(Vec::len),
+        Some(3)
+    );
     assert_eq!(by_kind("image")["mime_type"], "image/png");
-    assert!(by_kind("image")["data"].as_str().is_some_and(|png| png.starts_with("iVBORw0KGgo")));
+    assert!(
+        by_kind("image")["data"]
+            .as_str()
+            .is_some_and(|png| png.starts_with("iVBORw0KGgo"))
+    );
     assert_eq!(by_kind("error")["code"], "analysis_failed");
-    assert_eq!(by_kind("usage")["input_tokens"], 0, "the scripted analyst uses no model");
+    assert_eq!(
+        by_kind("usage")["input_tokens"],
+        0,
+        "the scripted analyst uses no model"
+    );
     assert_eq!(by_kind("done"), json!({"run_id": run}));
     let text: String = events
         .iter()
@@ -259,7 +278,10 @@ async fn a_run_streams_every_event_type_in_order_and_ends_with_done_then_is_reme
         .map(|event| event["type"].as_str().expect("type"))
         .collect();
     assert_eq!(remembered.iter().filter(|kind| **kind == "table").count(), 1);
-    assert!(remembered.contains(&"chart") && remembered.contains(&"error"), "{remembered:?}");
+    assert!(
+        remembered.contains(&"chart") && remembered.contains(&"error"),
+        "{remembered:?}"
+    );
     assert!(history[0]["created_at"].is_string());
 
     // A follow-up by POST is answered from memory (ADVISORY).
@@ -289,7 +311,12 @@ async fn a_run_streams_every_event_type_in_order_and_ends_with_done_then_is_reme
 async fn bad_chat_requests_get_clear_errors() {
     let app = TestApp::spawn().await;
     let token = app.signed_in("bad-chat@example.com").await;
-    assert_error(app.ask(&token, "total by region").await, StatusCode::NOT_FOUND, "no_active_session").await;
+    assert_error(
+        app.ask(&token, "total by region").await,
+        StatusCode::NOT_FOUND,
+        "no_active_session",
+    )
+    .await;
     let response = app
         .client
         .post(app.api("/sessions"))
@@ -299,21 +326,49 @@ async fn bad_chat_requests_get_clear_errors() {
         .await
         .expect("send");
     assert_eq!(response.status(), StatusCode::CREATED);
-    assert_error(app.ask(&token, "total by region").await, StatusCode::NOT_FOUND, "no_active_file").await;
+    assert_error(
+        app.ask(&token, "total by region").await,
+        StatusCode::NOT_FOUND,
+        "no_active_file",
+    )
+    .await;
     assert_error(
         app.chat(reqwest::Method::GET, "/chat/history", &token).await,
         StatusCode::NOT_FOUND,
         "no_active_file",
     )
     .await;
-    assert_eq!(app.upload(&token, "sales.csv", sales_csv()).await.status(), StatusCode::CREATED);
+    assert_eq!(
+        app.upload(&token, "sales.csv", sales_csv()).await.status(),
+        StatusCode::CREATED
+    );
 
-    assert_error(app.ask(&token, "   ").await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_input").await;
+    assert_error(
+        app.ask(&token, "   ").await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_input",
+    )
+    .await;
     let long = "why ".repeat(1_001);
-    assert_error(app.ask(&token, &long).await, StatusCode::UNPROCESSABLE_ENTITY, "invalid_question").await;
-    assert_error(app.resume(&token, "not-an-id").await, StatusCode::BAD_REQUEST, "bad_request").await;
+    assert_error(
+        app.ask(&token, &long).await,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "invalid_question",
+    )
+    .await;
+    assert_error(
+        app.resume(&token, "not-an-id").await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    )
+    .await;
     let unknown = format!("{}:3", uuid::Uuid::new_v4());
-    assert_error(app.resume(&token, &unknown).await, StatusCode::NOT_FOUND, "run_not_found").await;
+    assert_error(
+        app.resume(&token, &unknown).await,
+        StatusCode::NOT_FOUND,
+        "run_not_found",
+    )
+    .await;
     let no_token = app.client.get(app.api("/chat/history")).send().await.expect("send");
     assert_error(no_token, StatusCode::UNAUTHORIZED, "unauthenticated").await;
     assert!(app.history(&token).await.is_empty(), "nothing was remembered");
@@ -333,8 +388,17 @@ async fn a_client_that_reconnects_with_last_event_id_gets_the_rest_of_the_run() 
     for (i, event) in all.iter().enumerate() {
         assert_eq!(event.seq(), i as u64 + 1, "nothing missed, nothing twice");
     }
-    assert_eq!(content(&all), ["code", "code", "table", "chart", "image", "text", "text", "usage", "done"]);
-    assert_eq!(app.history(&token).await.len(), 1, "the run went on while the client was away");
+    assert_eq!(
+        content(&all),
+        [
+            "code", "code", "table", "chart", "image", "text", "text", "usage", "done"
+        ]
+    );
+    assert_eq!(
+        app.history(&token).await.len(),
+        1,
+        "the run went on while the client was away"
+    );
 }
 
 /// Opens a run that waits in `plan` until it is cancelled; returns its stream and the id
@@ -411,7 +475,11 @@ async fn cancel_stops_a_running_query() {
     let cancelled = app.chat(reqwest::Method::POST, "/chat/cancel", &token).await;
     assert_eq!(cancelled.json::<Value>().await.expect("json")["cancelled"], true);
     let rest = events.rest().await;
-    assert_eq!(content(&rest), ["error", "usage", "done"], "no table: the query never finished");
+    assert_eq!(
+        content(&rest),
+        ["error", "usage", "done"],
+        "no table: the query never finished"
+    );
     assert_eq!(rest[0].data["data"]["code"], "cancelled");
     assert!(app.history(&token).await.is_empty(), "no half turn");
 }
@@ -422,7 +490,10 @@ async fn a_second_run_on_a_busy_session_gets_409() {
     let token = app.ready_to_chat("busy@example.com").await;
     let (first, _) = held_run(&app, &token, "total by region").await;
     let body = assert_error(app.ask(&token, "total by region").await, StatusCode::CONFLICT, "busy").await;
-    assert!(body["detail"].as_str().is_some_and(|detail| detail.contains("already")), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|detail| detail.contains("already")),
+        "{body}"
+    );
     drop(first);
 }
 
@@ -444,9 +515,18 @@ async fn agent_service_killed_mid_run_resumes_the_run_from_its_checkpoint() {
     let resumed = Events::new(app.resume(&token, &last).await).rest().await;
     assert!(resumed[0].is_status("resume", "started"), "{:?}", resumed[0]);
     assert!(resumed[0].seq() > 1 << 32, "ids keep growing across the restart");
-    assert_eq!(content(&resumed), ["code", "code", "table", "chart", "image", "text", "text", "usage", "done"]);
+    assert_eq!(
+        content(&resumed),
+        [
+            "code", "code", "table", "chart", "image", "text", "text", "usage", "done"
+        ]
+    );
     let calls = observed.calls();
-    assert_eq!(calls.first().map(String::as_str), Some("plan"), "finished nodes did not run again: {calls:?}");
+    assert_eq!(
+        calls.first().map(String::as_str),
+        Some("plan"),
+        "finished nodes did not run again: {calls:?}"
+    );
 
     let history = app.history(&token).await;
     assert_eq!(history.len(), 1, "one whole turn");
@@ -465,7 +545,10 @@ async fn history_comes_back_from_postgresql_when_redis_was_flushed_mid_conversat
         .query_async(&mut redis)
         .await
         .expect("keys");
-    assert!(keys.iter().any(|key| key.contains("memory:")), "the memory was cached: {keys:?}");
+    assert!(
+        keys.iter().any(|key| key.contains("memory:")),
+        "the memory was cached: {keys:?}"
+    );
     let _: () = redis::cmd("DEL").arg(&keys).query_async(&mut redis).await.expect("del");
 
     let history = app.history(&token).await;
@@ -473,7 +556,9 @@ async fn history_comes_back_from_postgresql_when_redis_was_flushed_mid_conversat
     assert_eq!(history[0]["question"], "total by region");
     let events = answered(&app, &token, "what did you find?").await;
     assert!(
-        events.iter().any(|event| event.data["data"]["delta"] == "We talked about 1 question(s)."),
+        events
+            .iter()
+            .any(|event| event.data["data"]["delta"] == "We talked about 1 question(s)."),
         "the follow-up saw the earlier turn"
     );
 }
@@ -486,7 +571,12 @@ async fn another_user_cannot_read_cancel_or_delete_my_history_or_runs() {
     let alice_run = events[0].id.clone().expect("id");
     let bob = app.ready_to_chat("bob@example.com").await;
 
-    assert_error(app.resume(&bob, &alice_run).await, StatusCode::NOT_FOUND, "run_not_found").await;
+    assert_error(
+        app.resume(&bob, &alice_run).await,
+        StatusCode::NOT_FOUND,
+        "run_not_found",
+    )
+    .await;
     let cancel = app.chat(reqwest::Method::POST, "/chat/cancel", &bob).await;
     assert_eq!(cancel.json::<Value>().await.expect("json")["cancelled"], false);
     assert!(app.history(&bob).await.is_empty());
@@ -494,7 +584,11 @@ async fn another_user_cannot_read_cancel_or_delete_my_history_or_runs() {
     assert_eq!(deleted.status(), StatusCode::OK);
     assert_eq!(app.history(&alice).await.len(), 1, "Alice's memory is untouched");
     let again = Events::new(app.resume(&alice, &alice_run).await).rest().await;
-    assert_eq!(again.last().map(|event| event.event.as_str()), Some("done"), "Alice can");
+    assert_eq!(
+        again.last().map(|event| event.event.as_str()),
+        Some("done"),
+        "Alice can"
+    );
 }
 
 #[tokio::test]
@@ -508,8 +602,15 @@ async fn a_query_through_a_table_function_is_refused_and_reads_nothing() {
         .map(|event| &event.data["data"]["source"])
         .collect();
     assert_eq!(codes.len(), 5, "every attempt was refused: {codes:?}");
-    assert!(codes.iter().all(|source| *source == agent_service::testing::FORBIDDEN_QUERY));
-    assert_eq!(content(&events), ["code", "code", "code", "code", "code", "error", "usage", "done"]);
+    assert!(
+        codes
+            .iter()
+            .all(|source| *source == agent_service::testing::FORBIDDEN_QUERY)
+    );
+    assert_eq!(
+        content(&events),
+        ["code", "code", "code", "code", "code", "error", "usage", "done"]
+    );
     let error = &events.iter().find(|event| event.event == "error").expect("error").data["data"];
     let message = error["message"].as_str().expect("message");
     assert!(message.contains("refused") && message.contains("read_csv"), "{message}");
@@ -524,7 +625,10 @@ async fn the_step_budget_stops_a_provider_that_loops() {
     let app = TestApp::spawn_with_agent(|config| config.max_steps = 8, Stage::new()).await;
     let token = app.ready_to_chat("budget@example.com").await;
     let events = answered(&app, &token, "the impossible, forever").await;
-    assert_eq!(content(&events)[content(&events).len() - 3..], ["error", "usage", "done"]);
+    assert_eq!(
+        content(&events)[content(&events).len() - 3..],
+        ["error", "usage", "done"]
+    );
     let error = &events[events.len() - 3].data["data"];
     assert_eq!(error["code"], "step_budget_exceeded", "{error}");
     assert!(app.history(&token).await.is_empty(), "no half turn");

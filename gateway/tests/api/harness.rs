@@ -4,9 +4,9 @@
 use std::future::Future;
 use std::path::PathBuf;
 
+use agent_service::testing::Stage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
-use agent_service::testing::Stage;
 use sextant_common::testing::{self, Mode, TcpProxy, TestDb};
 
 use crate::agent::AgentProcess;
@@ -145,7 +145,8 @@ impl TestApp {
         })
         .await
         .expect("build session-service");
-        let session_url = format!("http://{}", session.local_addr());
+        let session_addr = session.local_addr();
+        let session_url = format!("http://{session_addr}");
         spawn("session-service", session.run_until_stopped(std::future::pending()));
 
         let file = file_service::Application::build(file_service::Config {
@@ -164,31 +165,22 @@ impl TestApp {
         })
         .await
         .expect("build file-service");
-        let file_url = format!("http://{}", file.local_addr());
-        file_backend.retarget(file.local_addr());
+        let file_addr = file.local_addr();
+        let file_url = format!("http://{file_addr}");
+        file_backend.retarget(file_addr);
         spawn("file-service", file.run_until_stopped(std::future::pending()));
 
         let agent_database_url = database_url().await;
-        let mut agent_config = agent_service::Config {
-            listen_addr: "127.0.0.1:0".parse().expect("addr"),
+        let mut agent_config = agent_service::testing::config(agent_service::testing::Peers {
             database_url: agent_database_url.clone(),
-            database_max_connections: 5,
             redis_url: redis_via_proxy,
-            redis_prefix: redis_prefix.clone(),
-            auth_url: format!("http://{}", auth_backend.addr()),
-            session_url: session_url.clone(),
-            file_url: file_url.clone(),
-            backend_timeout_ms: BACKEND_TIMEOUT_MS,
-            jwt_issuer: "sextant-auth".into(),
-            jwt_audience: "sextant".into(),
-            query_max_rows: 1_000,
-            query_timeout_ms: 30_000,
-            dataset_cache: 4,
-            max_steps: agent_service::analysis::MAX_STEPS,
-            disconnect_grace_ms: DISCONNECT_GRACE_MS,
-            llm_provider: agent_service::LlmProvider::Offline,
-            run_retention_hours: 168,
-        };
+            redis_prefix: &redis_prefix,
+            auth: auth_backend.addr(),
+            session: session_addr,
+            file: file_addr,
+        });
+        agent_config.backend_timeout_ms = BACKEND_TIMEOUT_MS;
+        agent_config.disconnect_grace_ms = DISCONNECT_GRACE_MS;
         tune_agent(&mut agent_config);
         let agent = AgentProcess::start(agent_config, agent_backend, stage).await;
         let agent_url = format!("http://{}", agent.addr());

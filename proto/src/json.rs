@@ -91,10 +91,18 @@ mod tests {
         let number = |n| Value {
             kind: Some(Kind::NumberValue(n)),
         };
-        assert_eq!(from_value(&number(3.0)), json!(3), "whole numbers come back as integers");
+        assert_eq!(
+            from_value(&number(3.0)),
+            json!(3),
+            "whole numbers come back as integers"
+        );
         assert_eq!(from_value(&number(-20000.0)), json!(-20000));
         assert_eq!(from_value(&number(2.5)), json!(2.5));
-        assert_eq!(from_value(&number(EXACT_INTEGERS)), json!(EXACT_INTEGERS), "beyond 2^53: a double");
+        assert_eq!(
+            from_value(&number(EXACT_INTEGERS)),
+            json!(EXACT_INTEGERS),
+            "beyond 2^53: a double"
+        );
         assert_eq!(from_value(&number(f64::NAN)), serde_json::Value::Null);
         assert_eq!(from_value(&number(f64::INFINITY)), serde_json::Value::Null);
         assert_eq!(from_value(&Value { kind: None }), serde_json::Value::Null);

@@ -3,6 +3,7 @@
 //! (Anthropic, OpenAI-compatible) implement it; tests script it. Text that reaches the user
 //! is streamed through [`Ask::say`], as `text` events, while it is being written.
 
+use std::collections::BTreeMap;
 use std::sync::{Mutex, PoisonError};
 
 use async_trait::async_trait;
@@ -72,6 +73,9 @@ pub struct Exchange {
     pub answer: String,
     /// The last query it ran, if any.
     pub sql: Option<String>,
+    /// What the provider kept about the turn (see [`Provider::notes`]).
+    #[serde(default)]
+    pub notes: BTreeMap<String, serde_json::Value>,
 }
 
 /// What every decision may look at, and where its prose goes.
@@ -157,4 +161,10 @@ pub trait Provider: Send + Sync {
     async fn chart(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<ChartIntent, ProviderError>;
     /// Answers a DIRECT subtask, streaming the prose.
     async fn direct(&self, ask: &Ask<'_>, task: &str) -> Result<(), ProviderError>;
+    /// What to remember about the turn for later questions (the offline analyst keeps its
+    /// reading of the question, for follow-ups); stored in the turn's notes and handed back
+    /// in [`Exchange::notes`]. Nothing by default.
+    async fn notes(&self, _ask: &Ask<'_>) -> Result<BTreeMap<String, serde_json::Value>, ProviderError> {
+        Ok(BTreeMap::new())
+    }
 }

@@ -199,7 +199,7 @@ pub async fn run(
             let shown = respond(&state, &ctx, &deps).await?;
             state.answer.extend(shown);
         }
-        "save_memory" => save_memory(&state, &deps).await?,
+        "save_memory" => save_memory(&state, &ctx, &deps).await?,
         _ => return Err(NodeError::fatal(format!("no node called {name}"))),
     }
     Ok(state)
@@ -269,12 +269,14 @@ async fn chart_events(
     })
 }
 
-/// Remembers the turn: the question and every event of the answer so far.
-async fn save_memory(state: &Analysis, deps: &Deps) -> Result<(), NodeError> {
+/// Remembers the turn: the question, every event of the answer so far, and the provider's
+/// notes about it.
+async fn save_memory(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) -> Result<(), NodeError> {
+    let notes = deps.provider.notes(&ask(state, ctx)).await?;
     let turn = Turn {
         question: state.question.clone(),
         answer: state.answer.clone(),
-        notes: Default::default(),
+        notes,
         created_at: time::OffsetDateTime::now_utc(),
     };
     deps.memories
@@ -299,5 +301,6 @@ fn exchange(turn: &Turn) -> Exchange {
         question: turn.question.clone(),
         answer,
         sql,
+        notes: turn.notes.clone(),
     }
 }

@@ -1,0 +1,369 @@
+//! Filters other than dates: numbers compared with a column (`amount over 100`, `price
+//! between 10 and 20`), text that contains a phrase (`name contains "pro"`), missing values
+//! (`where age is missing`), and values of text columns (`region is West`, `the West
+//! region`, or a value alone: `in West`, which is looked for in every text column).
+
+use super::super::intent::{Cmp, Filter};
+use super::reader::Reader;
+use crate::table::ColumnKind;
+
+/// Words that compare a number, and what they mean; longest first.
+const COMPARISONS: &[(&[&str], Cmp)] = &[
+    (&["greater", "than", "or", "equal", "to"], Cmp::AtLeast),
+    (&["less", "than", "or", "equal", "to"], Cmp::AtMost),
+    (&["no", "less", "than"], Cmp::AtLeast),
+    (&["no", "more", "than"], Cmp::AtMost),
+    (&["not", "equal", "to"], Cmp::NotEqual),
+    (&["more", "than"], Cmp::Above),
+    (&["greater", "than"], Cmp::Above),
+    (&["higher", "than"], Cmp::Above),
+    (&["larger", "than"], Cmp::Above),
+    (&["bigger", "than"], Cmp::Above),
+    (&["older", "than"], Cmp::Above),
+    (&["less", "than"], Cmp::Below),
+    (&["lower", "than"], Cmp::Below),
+    (&["smaller", "than"], Cmp::Below),
+    (&["fewer", "than"], Cmp::Below),
+    (&["cheaper", "than"], Cmp::Below),
+    (&["younger", "than"], Cmp::Below),
+    (&["at", "least"], Cmp::AtLeast),
+    (&["at", "most"], Cmp::AtMost),
+    (&["equal", "to"], Cmp::Equal),
+    (&["over"], Cmp::Above),
+    (&["above"], Cmp::Above),
+    (&["exceeding"], Cmp::Above),
+    (&["exceeds"], Cmp::Above),
+    (&["under"], Cmp::Below),
+    (&["below"], Cmp::Below),
+    (&["equals"], Cmp::Equal),
+    (&[">"], Cmp::Above),
+    (&[">="], Cmp::AtLeast),
+    (&["<"], Cmp::Below),
+    (&["<="], Cmp::AtMost),
+    (&["="], Cmp::Equal),
+    (&["=="], Cmp::Equal),
+    (&["!="], Cmp::NotEqual),
+    (&["<>"], Cmp::NotEqual),
+    (&["is"], Cmp::Equal),
+];
+
+/// Filler allowed between a column and the words that filter it.
+const LINKS: &[&str] = &[
+    "is", "was", "are", "were", "a", "an", "the", "of", "with", "that", "has", "have", "its",
+];
+
+/// Words that introduce a value: `in West`, `for France`.
+const INTRODUCERS: &[&str] = &["in", "for", "from", "at", "where", "only", "to"];
+
+/// Words that negate the value after them.
+const NEGATIONS: &[&[&str]] = &[
+    &["not", "in"],
+    &["except"],
+    &["excluding"],
+    &["other", "than"],
+    &["not"],
+];
+
+/// Numbers compared with a column.
+pub fn comparisons(reader: &mut Reader<'_>) -> Vec<Filter> {
+    let mut found = Vec::new();
+    for i in 0..reader.len() {
+        if reader.used(i) {
+            continue;
+        }
+        if reader.is(i, &["between"])
+            && let Some(low) = reader.tokens.get(i + 1).and_then(|token| token.number())
+            && reader.is(i + 2, &["and"])
+            && let Some(high) = reader.tokens.get(i + 3).and_then(|token| token.number())
+            && let Some(column) = number_column(reader, i)
+        {
+            reader.take(i..i + 4);
+            found.push(Filter::Between { column, low, high });
+            continue;
+        }
+        let Some((cmp, length)) = COMPARISONS
+            .iter()
+            .find(|(phrase, _)| reader.phrase_at(i, phrase))
+            .map(|(phrase, cmp)| (*cmp, phrase.len()))
+        else {
+            continue;
+        };
+        let Some(value) = reader.tokens.get(i + length).and_then(|token| token.number()) else {
+            continue;
+        };
+        if cmp == Cmp::Equal
+            && reader.word(i) == "is"
+            && reader
+                .mention_before(i)
+                .is_none_or(|(m, _)| reader.mention_kind(m) != ColumnKind::Number)
+        {
+            continue;
+        }
+        let column = if reader.is(i, &["older", "younger"]) {
+            age_column(reader)
+        } else {
+            None
+        };
+        if let Some(column) = column.or_else(|| number_column(reader, i)) {
+            reader.take(i..i + length + 1);
+            found.push(Filter::Compare { column, cmp, value });
+        }
+    }
+    found
+}
+
+/// The column of ages (for `older than`, `younger than`).
+fn age_column(reader: &Reader<'_>) -> Option<String> {
+    let index = reader
+        .columns
+        .of_kind(ColumnKind::Number)
+        .into_iter()
+        .find(|&index| reader.columns.words(index).iter().any(|word| word == "age"))?;
+    Some(reader.columns.name(index).to_owned())
+}
+
+/// Whether mention `m` names a number column that is not an identifier.
+fn measurable(reader: &Reader<'_>, m: usize) -> bool {
+    let words = reader.columns.words(reader.mentions[m].column);
+    reader.mention_kind(m) == ColumnKind::Number && words.last().is_none_or(|word| word != "id")
+}
+
+/// The number column a comparison at token `i` is about: named just before it, else the
+/// only number column named, else the only number column of the table.
+fn number_column(reader: &mut Reader<'_>, i: usize) -> Option<String> {
+    let mut k = i;
+    while k > 0 && reader.is(k - 1, LINKS) {
+        k -= 1;
+    }
+    if let Some((m, _)) = reader.mention_before(k)
+        && measurable(reader, m)
+    {
+        return Some(reader.take_mention(m));
+    }
+    let named: Vec<usize> = reader
+        .free_mentions()
+        .into_iter()
+        .filter(|&m| measurable(reader, m))
+        .collect();
+    if let [m] = named.as_slice() {
+        return Some(reader.take_mention(*m));
+    }
+    match reader.columns.of_kind(ColumnKind::Number).as_slice() {
+        [only] => Some(reader.columns.name(*only).to_owned()),
+        _ => None,
+    }
+}
+
+/// Text columns that contain a phrase: `name contains "pro"`, `products containing pro`,
+/// `with "pro" in the name`.
+pub fn contains(reader: &mut Reader<'_>) -> Vec<Filter> {
+    let mut found = Vec::new();
+    for i in 0..reader.len() {
+        if reader.used(i)
+            || !reader.is(
+                i,
+                &[
+                    "contains",
+                    "containing",
+                    "contain",
+                    "including",
+                    "includes",
+                    "like",
+                    "mentioning",
+                    "mentions",
+                    "matching",
+                ],
+            )
+        {
+            continue;
+        }
+        let Some(text) = reader
+            .tokens
+            .get(i + 1)
+            .filter(|token| token.quoted || !reader.known(i + 1))
+        else {
+            continue;
+        };
+        let text = text.text.clone();
+        let mut k = i;
+        while k > 0 && reader.is(k - 1, LINKS) {
+            k -= 1;
+        }
+        let column = reader
+            .mention_before(k)
+            .filter(|(m, _)| reader.mention_kind(*m) == ColumnKind::Text)
+            .map(|(m, _)| m);
+        if let Some(m) = column.or_else(|| only_text_mention(reader)) {
+            let column = reader.take_mention(m);
+            reader.take(i..i + 2);
+            found.push(Filter::Contains { column, text });
+        }
+    }
+    for i in 0..reader.len() {
+        let quoted = reader.tokens[i].quoted && !reader.used(i);
+        if quoted
+            && reader.is(i + 1, &["in"])
+            && let Some(m) = [i + 2, i + 3]
+                .into_iter()
+                .filter(|&k| k == i + 2 || reader.is(i + 2, &["the", "its", "their"]))
+                .find_map(|k| reader.mention_at(k).map(|(m, _)| m))
+                .filter(|&m| reader.mention_kind(m) == ColumnKind::Text)
+        {
+            let text = reader.tokens[i].text.clone();
+            let column = reader.take_mention(m);
+            reader.take(i..i + 2);
+            found.push(Filter::Contains { column, text });
+        }
+    }
+    found
+}
+
+fn only_text_mention(reader: &Reader<'_>) -> Option<usize> {
+    let text: Vec<usize> = reader
+        .free_mentions()
+        .into_iter()
+        .filter(|&m| reader.mention_kind(m) == ColumnKind::Text)
+        .collect();
+    match text.as_slice() {
+        [m] => Some(*m),
+        _ => None,
+    }
+}
+
+/// Columns without a value: `where age is missing`, `rows with missing income`, `without a
+/// score`; or with one: `where income is not missing`.
+pub fn missing(reader: &mut Reader<'_>) -> Vec<Filter> {
+    const EMPTY: &[&str] = &["missing", "null", "empty", "blank", "unknown", "nan"];
+    let mut found = Vec::new();
+    for i in 0..reader.len() {
+        if reader.used(i) {
+            continue;
+        }
+        if reader.is(i, EMPTY) {
+            let negated = i > 0 && reader.is(i - 1, &["not"]);
+            let mut k = if negated { i - 1 } else { i };
+            while k > 0 && reader.is(k - 1, LINKS) {
+                k -= 1;
+            }
+            let before = reader.mention_before(k).map(|(m, _)| m);
+            let next = if reader.is(i + 1, &["a", "an", "the"]) {
+                i + 2
+            } else {
+                i + 1
+            };
+            let after = reader.mention_at(next).map(|(m, _)| m);
+            if let Some(m) = before.or(after) {
+                let column = reader.take_mention(m);
+                reader.take(k.min(i)..next);
+                found.push(Filter::Missing { column, negated });
+            }
+        } else if reader.is(i, &["without", "lacking"]) {
+            let k = if reader.is(i + 1, &["a", "an", "any"]) {
+                i + 2
+            } else {
+                i + 1
+            };
+            if let Some((m, _)) = reader.mention_at(k) {
+                let column = reader.take_mention(m);
+                reader.take(i..k);
+                found.push(Filter::Missing { column, negated: false });
+            }
+        }
+    }
+    found
+}
+
+/// Values of text columns: after the column (`region is West`, `region = 'West'`),
+/// before it (`the West region`), or alone (`in West`, `'West'`), looked for in every
+/// text column.
+pub fn values(reader: &mut Reader<'_>) -> Vec<Filter> {
+    let mut found = Vec::new();
+    let mut i = 0;
+    while i < reader.len() {
+        match value_at(reader, i) {
+            Some((value, end)) => {
+                let negated = negated_before(reader, i);
+                let columns = value_columns(reader, i, end);
+                reader.take(i..end);
+                if !columns.is_empty() {
+                    found.push(Filter::Is {
+                        columns,
+                        value,
+                        negated,
+                    });
+                }
+                i = end;
+            }
+            None => i += 1,
+        }
+    }
+    found
+}
+
+/// A value written from token `i`: quoted, capitalised words not known to the parser, or
+/// an unknown word after a word that introduces a value (`in`, `for`, `from`).
+fn value_at(reader: &Reader<'_>, i: usize) -> Option<(String, usize)> {
+    let free = |k: usize| !reader.used(k) && reader.mention_covering(k).is_none();
+    let token = reader.tokens.get(i)?;
+    if !free(i) || token.number().is_some() {
+        return None;
+    }
+    if token.quoted {
+        return Some((token.raw.clone(), i + 1));
+    }
+    let capital = |k: usize| {
+        free(k)
+            && reader.tokens.get(k).is_some_and(|token| {
+                token.capitalised() && !token.quoted && token.number().is_none() && token.text != "i"
+            })
+            && !reader.known(k)
+    };
+    let introduced = (1..=2)
+        .any(|back| i >= back && reader.is(i - back, INTRODUCERS) && (back == 1 || reader.is(i - 1, &["the", "a"])));
+    let unknown = !reader.known(i) && token.text.chars().all(char::is_alphanumeric);
+    let starts = (capital(i) && i > 0) || (introduced && unknown) || (capital(i) && reader.mention_at(i + 1).is_some());
+    if !starts {
+        return None;
+    }
+    let mut end = i + 1;
+    while capital(end) {
+        end += 1;
+    }
+    let value: Vec<&str> = reader.tokens[i..end].iter().map(|token| token.raw.as_str()).collect();
+    Some((value.join(" "), end))
+}
+
+/// Whether the value at token `i` is negated (`not West`, `except West`).
+fn negated_before(reader: &mut Reader<'_>, i: usize) -> bool {
+    for phrase in NEGATIONS {
+        if i >= phrase.len() && reader.phrase_at(i - phrase.len(), phrase) {
+            reader.take(i - phrase.len()..i);
+            return true;
+        }
+    }
+    false
+}
+
+/// The text columns a value at `i..end` belongs to: the one named next to it (`region is
+/// West`, `West region`), else every text column.
+fn value_columns(reader: &mut Reader<'_>, i: usize, end: usize) -> Vec<String> {
+    let mut k = i;
+    while k > 0 && reader.is(k - 1, &["is", "=", "==", "equals", "of", "was", "are", "the", "not"]) {
+        k -= 1;
+    }
+    let before = reader.mention_before(k).map(|(m, _)| m);
+    let after = reader.mention_at(end).map(|(m, _)| m);
+    let named = [before, after]
+        .into_iter()
+        .flatten()
+        .find(|&m| reader.mention_kind(m) == ColumnKind::Text);
+    match named {
+        Some(m) => vec![reader.take_mention(m)],
+        None => reader
+            .columns
+            .of_kind(ColumnKind::Text)
+            .into_iter()
+            .map(|index| reader.columns.name(index).to_owned())
+            .collect(),
+    }
+}

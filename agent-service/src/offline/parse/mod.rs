@@ -1,0 +1,319 @@
+//! A question, parsed: the shape it asks for when it says enough on its own, and the
+//! pieces a follow-up changes (filters, grouping, the period, order, limit, the measure,
+//! the chart). Rules run in a fixed order, each marking the tokens it used, so a column
+//! that a filter used is not also taken as the measure.
+
+mod dates;
+mod filters;
+mod reader;
+mod shape;
+
+pub use dates::month;
+pub use reader::{Reader, join_words};
+pub use shape::default_func;
+
+use super::columns::Columns;
+use super::intent::{Filter, Func, Grain, Order, Shape, Show};
+use crate::table::ColumnKind;
+
+/// What a question says that is not about the data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Talk {
+    /// Hello, thanks.
+    Greeting,
+    /// What can you do?
+    Help,
+    /// What did you find?
+    Recap,
+}
+
+/// Everything read from one question.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Parsed {
+    /// The shape, when the question states one by itself.
+    pub shape: Option<Shape>,
+    /// Its filters.
+    pub filters: Vec<Filter>,
+    /// The chart it asks for.
+    pub show: Option<Show>,
+    /// The column to group by (`by region`).
+    pub group: Option<String>,
+    /// The period (`by month`, `weekly`).
+    pub grain: Option<Grain>,
+    /// The order asked for.
+    pub order: Option<Order>,
+    /// How many results it wants (`top 5`).
+    pub limit: Option<u32>,
+    /// How values are combined (`average`).
+    pub func: Option<Func>,
+    /// The column measured.
+    pub column: Option<String>,
+    /// Whether it reads as a follow-up (`now`, `and`, `instead`, `what about`).
+    pub follow_up: bool,
+    /// Whether it talks rather than asks about the data.
+    pub talk: Option<Talk>,
+    /// Sentences about the columns chosen.
+    pub notes: Vec<String>,
+    /// How many columns the question names.
+    pub named: usize,
+    /// Whether `column` was not named but taken by default (the first number column).
+    pub defaulted: bool,
+    /// The sentence that says so, for an answer to this question alone.
+    pub default_note: Option<String>,
+}
+
+/// Reads `question` over `columns`.
+pub fn parse(question: &str, columns: &Columns) -> Parsed {
+    let mut reader = Reader::new(question, columns);
+    let mut parsed = Parsed {
+        named: reader.mentions.len(),
+        talk: talk(&reader),
+        follow_up: follow_up(&reader),
+        show: show(&mut reader),
+        order: order(&mut reader),
+        limit: limit(&mut reader),
+        ..Parsed::default()
+    };
+    parsed.filters.extend(filters::comparisons(&mut reader));
+    parsed.filters.extend(dates::filters(&mut reader));
+    parsed.filters.extend(filters::contains(&mut reader));
+    parsed.filters.extend(filters::missing(&mut reader));
+    parsed.filters.extend(filters::values(&mut reader));
+    parsed.grain = grain(&mut reader);
+    parsed.group = group(&mut reader);
+    shape::read(&mut reader, &mut parsed);
+    let mut notes = reader.column_notes();
+    notes.append(&mut parsed.notes);
+    parsed.notes = notes;
+    parsed
+}
+
+fn talk(reader: &Reader<'_>) -> Option<Talk> {
+    let short = reader.len() <= 4;
+    if reader.has_phrase(&[
+        &["what", "did", "you", "find"],
+        &["what", "have", "you", "found"],
+        &["what", "have", "we", "found"],
+        &["what", "did", "we", "find"],
+        &["remind", "me"],
+        &["recap"],
+        &["so", "far"],
+        &["summarize", "the", "conversation"],
+        &["summarise", "the", "conversation"],
+    ]) {
+        return Some(Talk::Recap);
+    }
+    if reader.has_phrase(&[
+        &["what", "can", "you", "do"],
+        &["what", "can", "i", "ask"],
+        &["what", "should", "i", "ask"],
+        &["help"],
+        &["how", "do", "i", "use"],
+        &["what", "questions"],
+    ]) {
+        return Some(Talk::Help);
+    }
+    let greeting = reader.has(&["hi", "hello", "hey", "thanks", "thank", "cheers", "bye", "goodbye"]);
+    (short && greeting).then_some(Talk::Greeting)
+}
+
+fn follow_up(reader: &Reader<'_>) -> bool {
+    const OPENERS: &[&str] = &[
+        "and", "now", "only", "just", "instead", "also", "but", "then", "ok", "okay", "sort", "order", "as", "make",
+        "same", "again", "so", "plus",
+    ];
+    reader.is(0, OPENERS)
+        || reader.has(&["instead", "same", "it", "that", "those", "these", "them"])
+        || reader.has_phrase(&[&["what", "about"], &["how", "about"], &["what", "if"]])
+}
+
+fn show(reader: &mut Reader<'_>) -> Option<Show> {
+    const CHARTS: &[(&str, Show)] = &[
+        ("bar", Show::Bar),
+        ("bars", Show::Bar),
+        ("line", Show::Line),
+        ("lines", Show::Line),
+        ("scatter", Show::Scatter),
+        ("scatterplot", Show::Scatter),
+        ("histogram", Show::Histogram),
+        ("pie", Show::Pie),
+        ("area", Show::Area),
+    ];
+    const NOUNS: &[&str] = &["chart", "graph", "plot", "diagram"];
+    for i in 0..reader.len() {
+        let chart = CHARTS
+            .iter()
+            .find(|(word, _)| reader.is(i, &[word]))
+            .map(|(_, show)| *show);
+        let noun_follows = reader.is(i + 1, NOUNS) || reader.is(i + 1, &["charts", "graphs", "plots"]);
+        match chart {
+            Some(Show::Histogram) => {
+                // A histogram is also a shape: leave the word for it.
+                return Some(Show::Histogram);
+            }
+            Some(show) if noun_follows || reader.is(i.wrapping_sub(1), &["as", "a", "in"]) => {
+                reader.take(i..i + 1 + usize::from(noun_follows));
+                return Some(show);
+            }
+            _ => {}
+        }
+    }
+    if let Some(i) = reader
+        .find(&["as", "a", "table"])
+        .or_else(|| reader.find(&["no", "chart"]))
+    {
+        reader.take(i..i + 3);
+        return Some(Show::Table);
+    }
+    let chart_noun = (0..reader.len()).find(|&i| reader.is(i, NOUNS));
+    chart_noun.map(|i| {
+        reader.take(i..i + 1);
+        Show::Bar
+    })
+}
+
+fn order(reader: &mut Reader<'_>) -> Option<Order> {
+    const ORDERS: &[(&[&str], Order)] = &[
+        (&["descending"], Order::Descending),
+        (&["desc"], Order::Descending),
+        (&["largest", "first"], Order::Descending),
+        (&["highest", "first"], Order::Descending),
+        (&["biggest", "first"], Order::Descending),
+        (&["high", "to", "low"], Order::Descending),
+        (&["ascending"], Order::Ascending),
+        (&["asc"], Order::Ascending),
+        (&["smallest", "first"], Order::Ascending),
+        (&["lowest", "first"], Order::Ascending),
+        (&["low", "to", "high"], Order::Ascending),
+        (&["alphabetically"], Order::Label),
+        (&["alphabetical"], Order::Label),
+        (&["by", "name"], Order::Label),
+    ];
+    for (phrase, order) in ORDERS {
+        if let Some(i) = reader.find(phrase) {
+            reader.take(i..i + phrase.len());
+            if let Some(start) = i
+                .checked_sub(1)
+                .filter(|&k| reader.is(k, &["sort", "sorted", "order", "ordered"]))
+            {
+                reader.take(start..i);
+            }
+            return Some(*order);
+        }
+    }
+    None
+}
+
+/// `top 5`, `bottom 3`, `first 10`, `5 largest`, `10 rows`.
+fn limit(reader: &mut Reader<'_>) -> Option<u32> {
+    const BEFORE: &[&str] = &["top", "bottom", "first", "last", "best", "worst"];
+    const AFTER: &[&str] = &[
+        "most", "largest", "highest", "biggest", "best", "lowest", "smallest", "least", "cheapest", "worst", "fewest",
+        "rows", "records", "row", "greatest",
+    ];
+    for i in 0..reader.len() {
+        let count = |k: usize| {
+            reader
+                .tokens
+                .get(k)
+                .and_then(|token| token.number())
+                .filter(|n| n.fract() == 0.0 && *n >= 1.0 && *n <= 1000.0)
+        };
+        if reader.is(i, BEFORE)
+            && let Some(n) = count(i + 1)
+        {
+            reader.take(i + 1..i + 2);
+            return Some(n as u32);
+        }
+        let after_word =
+            reader.is(i + 1, AFTER) && !(i > 0 && reader.is(i - 1, &["than", "over", "under", "above", "below"]));
+        let after_article = i > 0 && reader.is(i - 1, &["the", "show", "list", "me", "give", "get"]);
+        if (after_word || after_article)
+            && let Some(n) = count(i)
+        {
+            reader.take(i..i + 1);
+            return Some(n as u32);
+        }
+    }
+    None
+}
+
+/// The period of `by month`, `per week`, `monthly`.
+fn grain(reader: &mut Reader<'_>) -> Option<Grain> {
+    const GRAINS: &[(&str, Grain)] = &[
+        ("hour", Grain::Hour),
+        ("hourly", Grain::Hour),
+        ("day", Grain::Day),
+        ("daily", Grain::Day),
+        ("date", Grain::Day),
+        ("week", Grain::Week),
+        ("weekly", Grain::Week),
+        ("month", Grain::Month),
+        ("monthly", Grain::Month),
+        ("year", Grain::Year),
+        ("yearly", Grain::Year),
+        ("annual", Grain::Year),
+        ("annually", Grain::Year),
+    ];
+    if reader.columns.of_kind(ColumnKind::Temporal).is_empty() {
+        return None;
+    }
+    for i in 0..reader.len() {
+        if reader.used(i) || reader.mention_covering(i).is_some() {
+            continue;
+        }
+        let Some(&(word, grain)) = GRAINS.iter().find(|(word, _)| reader.is(i, &[word])) else {
+            continue;
+        };
+        let adjective = word.ends_with("ly") || word == "annual";
+        let after_by = i > 0 && reader.is(i - 1, &["by", "per", "each", "every", "a"]);
+        if adjective || after_by {
+            let start = if after_by { i - 1 } else { i };
+            reader.take(start..i + 1);
+            return Some(grain);
+        }
+    }
+    None
+}
+
+/// The column of `by region`, `per category`, `for each country`, `which region`.
+fn group(reader: &mut Reader<'_>) -> Option<String> {
+    const BY: &[&[&str]] = &[
+        &["broken", "down", "by"],
+        &["grouped", "by"],
+        &["group", "by"],
+        &["split", "by"],
+        &["for", "each"],
+        &["for", "every"],
+        &["in", "each"],
+        &["by"],
+        &["per"],
+        &["each"],
+        &["across"],
+    ];
+    for i in 0..reader.len() {
+        let Some(phrase) = BY.iter().find(|phrase| reader.phrase_at(i, phrase) && !reader.used(i)) else {
+            continue;
+        };
+        let mut k = i + phrase.len();
+        if reader.is(k, &["the", "each", "a"]) {
+            k += 1;
+        }
+        if let Some((m, _)) = reader.mention_at(k)
+            && reader.mention_kind(m) != ColumnKind::Number
+        {
+            reader.take(i..k);
+            return Some(reader.take_mention(m));
+        }
+    }
+    for i in 0..reader.len() {
+        if reader.is(i, &["which", "what"])
+            && let Some((m, _)) = reader.mention_at(i + 1)
+            && reader.mention_kind(m) != ColumnKind::Number
+        {
+            reader.take(i..i + 1);
+            return Some(reader.take_mention(m));
+        }
+    }
+    None
+}

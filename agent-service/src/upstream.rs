@@ -15,7 +15,7 @@ use tonic::transport::{Channel, Endpoint};
 
 use crate::Error;
 use crate::domain::{FileId, SessionId};
-use crate::sql::{self, DatasetFormat, DatasetSpec};
+use crate::sql::{self, DatasetFormat, DatasetSpec, DateColumn};
 
 /// The active dataset of a session, as file-service describes it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -116,7 +116,14 @@ impl Upstream {
                     path: sql::path_from_location(&response.location).map_err(|error| unusable(error.to_string()))?,
                     format: DatasetFormat::from_stored(&file.format, &response.delimiter)
                         .map_err(|error| unusable(error.to_string()))?,
-                    date_columns: Vec::new(),
+                    date_columns: response
+                        .date_columns
+                        .into_iter()
+                        .map(|column| DateColumn {
+                            name: column.name,
+                            format: column.format,
+                        })
+                        .collect(),
                 };
                 Ok(Dataset {
                     file_id: FileId(response.file_id),

@@ -190,6 +190,22 @@ pub async fn find_profile(pool: &PgPool, user: UserId, name: &FileName) -> Resul
     Ok(found.map(|found| (found.file, found.profile.0)))
 }
 
+/// The text columns of the user's file `id` that its profile recognised as dates, with
+/// the format they were recognised in, in column order.
+#[tracing::instrument(skip_all, fields(user_id = %user, file_id = %id))]
+pub async fn date_columns(pool: &PgPool, user: UserId, id: FileId) -> Result<Vec<(String, String)>, Error> {
+    Ok(sqlx::query_as::<_, (String, String)>(
+        "SELECT c.value->>'name', c.value->'date_range'->>'format' \
+         FROM files, jsonb_array_elements(files.profile->'column_profiles') WITH ORDINALITY AS c(value, position) \
+         WHERE files.user_id = $1 AND files.id = $2 AND COALESCE(c.value->'date_range'->>'format', '') <> '' \
+         ORDER BY c.position",
+    )
+    .bind(user.0)
+    .bind(id.0)
+    .fetch_all(pool)
+    .await?)
+}
+
 /// Makes `file` the active file of `session`.
 #[tracing::instrument(skip_all, fields(user_id = %user, session_id = %session, file_id = %file))]
 pub async fn set_active(

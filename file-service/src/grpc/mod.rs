@@ -215,11 +215,17 @@ impl pb::file_service_server::FileService for FileService {
         let session = SessionId::parse(&request.get_ref().session_id)?;
         let file = self.active.get(user, session).await?.ok_or(Error::NoActiveFile)?;
         let key = Self::storage_key(&file)?;
+        let date_columns = store::date_columns(&self.pool, user, file.file_id())
+            .await?
+            .into_iter()
+            .map(|(name, format)| pb::DateColumn { name, format })
+            .collect();
         Ok(Response::new(pb::ResolveDatasetResponse {
             location: self.storage.location(&key),
             file_id: file.id.to_string(),
             delimiter: file.delimiter.clone().unwrap_or_default(),
             file: Some(encode::file(&file)),
+            date_columns,
         }))
     }
 

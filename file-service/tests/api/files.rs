@@ -214,6 +214,21 @@ async fn resolve_dataset_gives_the_agent_a_location_it_can_open() {
 }
 
 #[tokio::test]
+async fn resolve_dataset_names_the_text_columns_read_as_dates_with_their_format() {
+    let app = TestApp::spawn().await;
+    let (token, session) = app.user_with_session("dates@example.com").await;
+    let csv = "id,ordered,note,shipped\n1,31/01/2024,a,2024-01-31 10:00:00\n2,01/02/2024,b,2024-02-01 11:30:00\n";
+    app.upload(&token, "dated.csv", csv).await.expect("upload");
+    let resolved = app.resolve(&token, &session).await.expect("resolve");
+    let columns: Vec<(&str, &str)> = resolved
+        .date_columns
+        .iter()
+        .map(|column| (column.name.as_str(), column.format.as_str()))
+        .collect();
+    assert_eq!(columns, [("ordered", "%d/%m/%Y"), ("shipped", "%Y-%m-%d %H:%M:%S")]);
+}
+
+#[tokio::test]
 async fn forget_session_drops_its_active_file_and_can_be_repeated() {
     let app = TestApp::spawn().await;
     let token = app.signed_in("forget@example.com").await;

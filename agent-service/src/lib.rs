@@ -12,6 +12,7 @@
 //! - `chart`: Vega-Lite v6 specs and PNG renderings from a typed chart intent;
 //! - `table`: the result table all of them share;
 //! - `provider`: the analyst's judgement behind one trait (offline analyst, LLMs, tests);
+//! - `offline`: the built-in offline analyst, the default provider (no key, no network);
 //! - `analysis`: the graph of DESIGN.md section 6 on the engine, with the provider, the SQL
 //!   executor and the charts;
 //! - `memory` (per user, session and file: PostgreSQL + Redis), `runs` (one per session,
@@ -25,8 +26,8 @@
 //!   active session and dataset first.
 
 pub mod analysis;
-pub mod chat;
 pub mod chart;
+pub mod chat;
 mod config;
 pub mod domain;
 pub mod driver;
@@ -35,6 +36,7 @@ pub mod events;
 pub mod graph;
 mod grpc;
 pub mod memory;
+pub mod offline;
 pub mod provider;
 pub mod runs;
 pub mod sql;

@@ -669,3 +669,30 @@ async fn deleting_a_session_forgets_its_runs_checkpoints_and_memory() {
     assert_eq!(app.agent_rows(&runs).await, 0);
     assert_eq!(app.agent_rows("SELECT count(*) FROM checkpoints").await, 0);
 }
+
+#[tokio::test]
+async fn the_offline_analyst_answers_through_the_gateway_with_sql_a_table_a_chart_and_the_number() {
+    let app = TestApp::spawn_with_agent(|_| {}, agent_service::offline::Offline::new()).await;
+    let token = app.ready_to_chat("offline@example.com").await;
+    let events = answered(&app, &token, "What is the total amount by region?").await;
+    let shown = content(&events);
+    for kind in ["code", "table", "chart", "image", "text", "usage", "done"] {
+        assert!(shown.contains(&kind), "{kind} in {shown:?}");
+    }
+    assert!(!shown.contains(&"error"), "{shown:?}");
+    let table = &events.iter().find(|event| event.event == "table").expect("table").data["data"];
+    assert_eq!(table["rows"][0], json!(["East", 20000]), "{table}");
+    let text: String = events
+        .iter()
+        .filter(|event| event.event == "text")
+        .filter_map(|event| event.data["data"]["delta"].as_str())
+        .collect();
+    assert!(text.contains("20,000") || text.contains("20000"), "{text}");
+
+    let follow_up = answered(&app, &token, "only West").await;
+    assert!(
+        !content(&follow_up).contains(&"error"),
+        "a follow-up is understood: {follow_up:#?}"
+    );
+    assert_eq!(app.history(&token).await.len(), 2);
+}

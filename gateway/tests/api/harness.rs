@@ -4,6 +4,7 @@
 use std::future::Future;
 use std::path::PathBuf;
 
+use agent_service::provider::Provider;
 use agent_service::testing::Stage;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
@@ -74,16 +75,19 @@ impl TestApp {
         Self::start(tune, |_| {}, Stage::new()).await
     }
 
-    /// Starts the stack with agent-service answering through `stage`; `tune` may adjust
+    /// Starts the stack with agent-service answering through `provider`; `tune` may adjust
     /// agent-service's configuration.
-    pub async fn spawn_with_agent(tune: impl FnOnce(&mut agent_service::Config), stage: Stage) -> Self {
-        Self::start(|_| {}, tune, stage).await
+    pub async fn spawn_with_agent(
+        tune: impl FnOnce(&mut agent_service::Config),
+        provider: impl Provider + 'static,
+    ) -> Self {
+        Self::start(|_| {}, tune, provider).await
     }
 
     async fn start(
         tune: impl FnOnce(&mut auth_service::Config),
         tune_agent: impl FnOnce(&mut agent_service::Config),
-        stage: Stage,
+        provider: impl Provider + 'static,
     ) -> Self {
         // Logs of every service in the test's output when RUST_LOG is set.
         if std::env::var_os("RUST_LOG").is_some() {
@@ -182,7 +186,7 @@ impl TestApp {
         agent_config.backend_timeout_ms = BACKEND_TIMEOUT_MS;
         agent_config.disconnect_grace_ms = DISCONNECT_GRACE_MS;
         tune_agent(&mut agent_config);
-        let agent = AgentProcess::start(agent_config, agent_backend, stage).await;
+        let agent = AgentProcess::start(agent_config, agent_backend, provider).await;
         let agent_url = format!("http://{}", agent.addr());
 
         let gateway = gateway::Application::build(gateway::Config {

@@ -8,6 +8,11 @@
 #
 #   make bench BENCH_ARGS='--rate 1000 --duration 10s --csv-size 100M'   # a quick run
 #   bash scripts/bench.sh --parts overhead,rate                            # skip the 1 GB CSV
+#   bash scripts/bench.sh --parts checkpoint,chat,analyst --streams 200    # the agent's parts
+#
+# The chat part holds one connection per stream (1,000 by default) in the gateway and in
+# sextant-bench: the soft limit of open files is raised to the hard limit for everything
+# started here, and the run stops at once when that is still too few.
 #
 # Settings: SEXTANT_BENCH_DIR (default $CARGO_TARGET_DIR/bench: logs/, the key, stored files
 # and the generated CSV, which is deleted afterwards), SEXTANT_BENCH_PORT_BASE (18000),
@@ -33,6 +38,9 @@ for arg in "$@"; do
 done
 
 SERVICES=(auth-service session-service file-service agent-service gateway)
+# Open files the chat part needs besides one per stream (every process's own files,
+# connections to PostgreSQL, Redis and the other services).
+SPARE_FILES=512
 declare -A PID_OF=()
 PORT_BASE=${SEXTANT_BENCH_PORT_BASE:-18000}
 AUTH_ADDR=127.0.0.1:$PORT_BASE
@@ -77,6 +85,38 @@ check_children() {
     done
 }
 
+# Prints how many open files the run needs: one per chat stream (when the chat part runs) and
+# the spare ones. Reads --streams and --parts from the flags given to sextant-bench.
+files_needed() {
+    local streams=1000 parts="" i args=("$@")
+    for ((i = 0; i < ${#args[@]}; i++)); do
+        case ${args[i]} in
+        --streams) streams=${args[i + 1]:-} ;;
+        --streams=*) streams=${args[i]#*=} ;;
+        --parts) parts=${args[i + 1]:-} ;;
+        --parts=*) parts=${args[i]#*=} ;;
+        esac
+    done
+    [[ $streams =~ ^[0-9]+$ ]] || die "--streams must be a number, not '$streams'"
+    if [[ -n $parts && ,$parts, != *,chat,* ]]; then streams=0; fi
+    echo $((streams + SPARE_FILES))
+}
+
+# Raises the soft limit of open files of this shell (and so of everything it starts) to the
+# hard limit, and stops when it is still below NEEDED.
+raise_open_files() {
+    local needed=$1 hard soft
+    hard=$(ulimit -Hn)
+    [[ $hard == unlimited ]] && hard=1048576
+    ulimit -Sn "$hard" 2>/dev/null || true
+    soft=$(ulimit -Sn)
+    [[ $soft == unlimited ]] && return 0
+    if ((soft < needed)); then
+        die "this run needs $needed open files per process (a connection per chat stream) but may open only $soft (hard limit $(ulimit -Hn)). Raise the hard limit (e.g. 'ulimit -Hn $needed' as root, or nofile in /etc/security/limits.conf), or ask for fewer streams: --streams N."
+    fi
+    say "open files: up to $soft per process (this run needs $needed)"
+}
+
 trap 'exit 129' HUP
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -86,6 +126,8 @@ for addr in "$AUTH_ADDR" "$SESSION_ADDR" "$FILE_ADDR" "$GATEWAY_ADDR" "$AGENT_AD
     port_in_use "${addr##*:}" && die "port ${addr##*:} is in use (a benchmark already running?). Set SEXTANT_BENCH_PORT_BASE to use other ports."
 done
 
+needed_files=$(files_needed "$@") || exit 1
+raise_open_files "$needed_files"
 cargo_env
 ensure_postgres
 ensure_redis
@@ -133,7 +175,7 @@ start_service auth-service AUTH_LISTEN_ADDR="$AUTH_ADDR" AUTH_DATABASE_URL="${DB
     JWT_KEY_FILES="$KEY"
 start_service session-service SESSION_LISTEN_ADDR="$SESSION_ADDR" \
     SESSION_DATABASE_URL="${DB_URL[session]}" REDIS_URL="$REDIS_URL" SESSION_REDIS_PREFIX="$REDIS_PREFIX" \
-    AUTH_URL="http://$AUTH_ADDR" FILE_URL="http://$FILE_ADDR"
+    AUTH_URL="http://$AUTH_ADDR" FILE_URL="http://$FILE_ADDR" AGENT_URL="http://$AGENT_ADDR"
 start_service file-service FILE_LISTEN_ADDR="$FILE_ADDR" FILE_DATABASE_URL="${DB_URL[file]}" \
     REDIS_URL="$REDIS_URL" FILE_REDIS_PREFIX="$REDIS_PREFIX" AUTH_URL="http://$AUTH_ADDR" \
     SESSION_URL="http://$SESSION_ADDR" FILE_STORAGE_DIR="$BENCH_DIR/files"
@@ -174,6 +216,8 @@ fi
 "${generator[@]}" run "${notes[@]}" \
     --gateway-url "http://$GATEWAY_ADDR" --session-url "http://$SESSION_ADDR" \
     --gateway-pid "${PID_OF[gateway]}" --session-pid "${PID_OF[session-service]}" \
-    --file-pid "${PID_OF[file-service]}" ${redis_pid:+--redis-pid "$redis_pid"} \
+    --file-pid "${PID_OF[file-service]}" --agent-pid "${PID_OF[agent-service]}" \
+    ${redis_pid:+--redis-pid "$redis_pid"} --agent-database-url "${DB_URL[agent]}" \
+    --redis-url "$REDIS_URL" --redis-prefix "$REDIS_PREFIX" \
     --data-dir "$BENCH_DIR" --output "$OUTPUT" --command "$command" --revision "$revision" \
     --clock-ticks "$(getconf CLK_TCK)" "$@"

@@ -7,7 +7,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 
 use crate::units;
 
-/// Sextant's benchmark: gateway overhead, constant-rate load and profiling a large CSV.
+/// Sextant's benchmark: gateway overhead, constant-rate load, profiling a large CSV,
+/// checkpoint writes, concurrent chat streams and the offline analyst.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
@@ -47,6 +48,12 @@ pub enum Part {
     Rate,
     /// Profile of a generated CSV and its upload.
     Profile,
+    /// Checkpoint writes of the graph engine, in this process.
+    Checkpoint,
+    /// Concurrent chat streams through the gateway, and one stream's events per second.
+    Chat,
+    /// The offline analyst's answers on a generated million-row table.
+    Analyst,
 }
 
 /// How to run the benchmark and where the services are.
@@ -60,13 +67,25 @@ pub struct RunArgs {
     pub session_url: String,
     /// The gateway's pid (CPU and memory).
     #[arg(long)]
-    pub gateway_pid: u32,
-    /// session-service's pid (CPU).
+    pub gateway_pid: Option<u32>,
+    /// session-service's pid (CPU, memory during the chat storm).
     #[arg(long)]
-    pub session_pid: u32,
-    /// file-service's pid (memory during the upload).
+    pub session_pid: Option<u32>,
+    /// file-service's pid (memory during the uploads and the chat storm).
     #[arg(long)]
-    pub file_pid: u32,
+    pub file_pid: Option<u32>,
+    /// agent-service's pid (memory during the chat storm).
+    #[arg(long)]
+    pub agent_pid: Option<u32>,
+    /// agent-service's PostgreSQL database, where the checkpoint part writes.
+    #[arg(long)]
+    pub agent_database_url: Option<String>,
+    /// Redis, where the checkpoint part writes its hot copies.
+    #[arg(long, default_value = "redis://127.0.0.1:6379")]
+    pub redis_url: String,
+    /// The prefix of the Redis keys the checkpoint part writes.
+    #[arg(long, default_value = "sextant-bench:")]
+    pub redis_prefix: String,
     /// Redis's pid, if known (its CPU is part of every request's cost).
     #[arg(long)]
     pub redis_pid: Option<u32>,
@@ -89,7 +108,12 @@ pub struct RunArgs {
     #[arg(long, default_value_t = 100)]
     pub clock_ticks: u64,
     /// Parts to run, comma-separated.
-    #[arg(long, value_enum, value_delimiter = ',', default_value = "overhead,rate,profile")]
+    #[arg(
+        long,
+        value_enum,
+        value_delimiter = ',',
+        default_value = "overhead,rate,profile,checkpoint,chat,analyst"
+    )]
     pub parts: Vec<Part>,
     /// Threads of the load generator's runtime (1: a current-thread runtime).
     #[arg(long, default_value_t = 1)]
@@ -138,4 +162,34 @@ pub struct RunArgs {
     /// Profile: deadline of the upload, transfer and profiling included.
     #[arg(long, default_value = "20m", value_parser = units::parse_duration)]
     pub upload_timeout: Duration,
+    /// Checkpoints: steps of the single graph.
+    #[arg(long, default_value_t = 2_000)]
+    pub checkpoint_steps: u32,
+    /// Checkpoints: graphs run concurrently.
+    #[arg(long, default_value_t = 8)]
+    pub checkpoint_graphs: usize,
+    /// Checkpoints: steps of each concurrent graph.
+    #[arg(long, default_value_t = 500)]
+    pub checkpoint_graph_steps: u32,
+    /// Chat: concurrent streams, one user each (this process needs a file per stream).
+    #[arg(long, default_value_t = 1_000)]
+    pub streams: usize,
+    /// Chat: users set up at once (registering and logging in hash a password each).
+    #[arg(long, default_value_t = 8)]
+    pub setup_concurrency: usize,
+    /// Chat: the question every stream asks.
+    #[arg(long, default_value = "total amount by region")]
+    pub chat_question: String,
+    /// Chat: questions one stream asks in a row for the events-per-second figure.
+    #[arg(long, default_value_t = 10)]
+    pub stream_rounds: usize,
+    /// Chat and analyst: deadline of one stream, from its request to `done`.
+    #[arg(long, default_value = "2m", value_parser = units::parse_duration)]
+    pub stream_timeout: Duration,
+    /// Analyst: rows of the generated sales table.
+    #[arg(long, default_value_t = 1_000_000)]
+    pub analyst_rows: u64,
+    /// Analyst: asks of each question.
+    #[arg(long, default_value_t = 5)]
+    pub analyst_repeats: usize,
 }

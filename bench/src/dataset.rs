@@ -1,7 +1,8 @@
-//! A deterministic, realistic CSV of any size: order lines with ids, dates, date-times,
-//! names and categories that need quoting (embedded commas and doubled quotes), integers,
-//! decimals and booleans, and some empty (null) cells. The same size always gives the same
-//! bytes.
+//! Deterministic, realistic CSVs: [`generate`] writes order lines of any size with ids,
+//! dates, date-times, names and categories that need quoting (embedded commas and doubled
+//! quotes), integers, decimals and booleans, and some empty (null) cells, for the profile;
+//! [`sales`] writes a plain sales table of any number of rows for the analyst to answer
+//! questions about. The same size always gives the same bytes.
 
 use std::fs::File;
 use std::io::{self, BufWriter, Write};
@@ -183,6 +184,61 @@ pub fn generate(path: &Path, target_bytes: u64) -> io::Result<Written> {
     Ok(written)
 }
 
+const SALES_HEADER: &str = "order_date,region,product,quantity,unit_price,amount\n";
+/// Products and their list prices in cents; each sale's price is within 10% of it.
+const PRODUCTS: [(&str, u64); 12] = [
+    ("Laptop", 89_900),
+    ("Monitor", 22_900),
+    ("Keyboard", 4_900),
+    ("Mouse", 1_900),
+    ("Headphones", 8_900),
+    ("Webcam", 5_900),
+    ("Desk", 34_900),
+    ("Chair", 19_900),
+    ("Lamp", 2_900),
+    ("Notebook", 450),
+    ("Pen", 120),
+    ("Backpack", 6_900),
+];
+/// Days from 1970-01-01 to 2022-01-01, where the sales start (three years of them).
+const FIRST_SALE_DAY: i64 = 18_993;
+
+/// Writes `rows` sales lines (after the header) to `out`: the bytes written.
+pub fn write_sales(out: &mut impl Write, rows: u64) -> io::Result<u64> {
+    out.write_all(SALES_HEADER.as_bytes())?;
+    let mut bytes = SALES_HEADER.len() as u64;
+    let mut random = Random(0x5A1E_5000_0000_0001);
+    let mut line = Vec::with_capacity(96);
+    for _ in 0..rows {
+        line.clear();
+        let (year, month, day) = civil_from_days(FIRST_SALE_DAY + random.below(3 * 365 + 1) as i64);
+        let (product, list_price) = PRODUCTS[random.below(PRODUCTS.len() as u64) as usize];
+        let quantity = 1 + random.below(10);
+        let cents = list_price * (90 + random.below(21)) / 100;
+        let amount = quantity * cents;
+        writeln!(
+            line,
+            "{year:04}-{month:02}-{day:02},{},{product},{quantity},{}.{:02},{}.{:02}",
+            random.pick(&REGIONS),
+            cents / 100,
+            cents % 100,
+            amount / 100,
+            amount % 100
+        )?;
+        out.write_all(&line)?;
+        bytes += line.len() as u64;
+    }
+    Ok(bytes)
+}
+
+/// Writes a sales table of `rows` rows to `path`.
+pub fn sales(path: &Path, rows: u64) -> io::Result<Written> {
+    let mut file = BufWriter::with_capacity(1 << 20, File::create(path)?);
+    let bytes = write_sales(&mut file, rows)?;
+    file.flush()?;
+    Ok(Written { rows, bytes })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -193,6 +249,31 @@ mod tests {
         assert_eq!(civil_from_days(FIRST_ORDER_DAY), (2019, 1, 1));
         assert_eq!(civil_from_days(FIRST_ORDER_DAY + 58), (2019, 2, 28));
         assert_eq!(civil_from_days(18_321), (2020, 2, 29));
+        assert_eq!(civil_from_days(FIRST_SALE_DAY), (2022, 1, 1));
+        assert_eq!(civil_from_days(FIRST_SALE_DAY + 3 * 365), (2024, 12, 31));
+    }
+
+    #[test]
+    fn sales_rows_are_consistent_and_deterministic() {
+        let (mut first, mut second) = (Vec::new(), Vec::new());
+        let bytes = write_sales(&mut first, 500).expect("write");
+        write_sales(&mut second, 500).expect("write");
+        assert_eq!(first, second);
+        assert_eq!(bytes, first.len() as u64);
+        let text = String::from_utf8(first).expect("utf-8");
+        let mut lines = text.lines();
+        assert_eq!(lines.next(), Some(SALES_HEADER.trim_end()));
+        let mut years = std::collections::BTreeSet::new();
+        for line in lines {
+            let fields: Vec<&str> = line.split(',').collect();
+            assert_eq!(fields.len(), 6, "{line}");
+            years.insert(fields[0][..4].to_owned());
+            let quantity: f64 = fields[3].parse().expect("quantity");
+            let price: f64 = fields[4].parse().expect("unit_price");
+            let amount: f64 = fields[5].parse().expect("amount");
+            assert!((amount - quantity * price).abs() < 0.005, "{line}");
+        }
+        assert_eq!(years.into_iter().collect::<Vec<_>>(), ["2022", "2023", "2024"]);
     }
 
     #[test]

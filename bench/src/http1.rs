@@ -15,6 +15,9 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
+/// The API's base path on the gateway.
+pub const API_BASE: &str = "/api/v1/gateway";
+
 /// Where the gateway listens and the API's base path.
 #[derive(Debug, Clone)]
 pub struct Target {
@@ -64,7 +67,14 @@ impl Target {
         Ok(sender)
     }
 
-    fn request<B>(&self, method: Method, path: &str, token: Option<&HeaderValue>, body: B) -> http::Result<Request<B>> {
+    /// A request for `path` with the `Host` and, given a token, `Authorization` headers.
+    pub fn request<B>(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&HeaderValue>,
+        body: B,
+    ) -> http::Result<Request<B>> {
         let mut builder = Request::builder()
             .method(method)
             .uri(path)

@@ -67,6 +67,16 @@ pub fn timer_lateness(period: Duration, duration: Duration) -> Summary {
     Summary::of(&lateness)
 }
 
+/// The `quantile` (0 to 1) of a few `values` by nearest rank: the smallest value with at
+/// least that share of the values at or below it (the median of 5 is the 3rd, the p99 the
+/// largest). `None` for no values.
+pub fn nearest_rank<T: Copy + PartialOrd>(values: &[T], quantile: f64) -> Option<T> {
+    let mut sorted = values.to_vec();
+    sorted.sort_by(|a, b| a.partial_cmp(b).unwrap_or(std::cmp::Ordering::Equal));
+    let rank = (quantile * sorted.len() as f64).ceil() as usize;
+    sorted.get(rank.clamp(1, sorted.len().max(1)) - 1).copied()
+}
+
 /// Microseconds with one decimal, for tables.
 pub fn micros(value: Duration) -> String {
     format!("{:.1}", value.as_secs_f64() * 1e6)
@@ -96,6 +106,17 @@ mod tests {
         close(summary.p50, 500.0);
         close(summary.p99, 990.0);
         close(summary.max, 1000.0);
+    }
+
+    #[test]
+    fn nearest_rank_picks_a_value_of_the_sample() {
+        let values = [5, 1, 4, 2, 3];
+        assert_eq!(nearest_rank(&values, 0.5), Some(3));
+        assert_eq!(nearest_rank(&values, 0.99), Some(5));
+        assert_eq!(nearest_rank(&values, 1.0), Some(5));
+        assert_eq!(nearest_rank(&values, 0.0), Some(1));
+        assert_eq!(nearest_rank(&[10.0, 20.0, 30.0, 40.0], 0.5), Some(20.0));
+        assert_eq!(nearest_rank::<u32>(&[], 0.5), None);
     }
 
     #[test]

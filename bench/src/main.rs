@@ -2,7 +2,8 @@
 //!
 //! `scripts/bench.sh` builds the release binaries, starts the five services on their own
 //! ports and databases, and runs `sextant-bench run` with their URLs and pids. The run
-//! signs a user up through the gateway, opens a session, then measures in one go:
+//! signs a user up through the gateway, opens a session, then measures in one go (the
+//! parts `--parts` names, all by default):
 //!
 //! 1. `closed`: `GET /sessions/active` through the gateway against `GetActiveSession`
 //!    straight to session-service, closed loop at fixed concurrencies (latency) and at a
@@ -10,25 +11,39 @@
 //! 2. `open`: a constant request rate through the gateway, latency from each due time;
 //! 3. `profile` and `upload`: a generated CSV profiled by file-service's code against
 //!    Polars' read of it (each in a child process of this binary), then uploaded through
-//!    the gateway while the memory of the gateway and file-service is sampled.
+//!    the gateway while the memory of the gateway and file-service is sampled;
+//! 4. `checkpoint`: checkpoint writes of agent-service's graph engine, run in this process
+//!    over the agent database and Redis;
+//! 5. `chat` (`users`, `stream`, `sse`): 1,000 users each holding a chat stream through the
+//!    gateway at once, with the memory of every process, then one stream's events per
+//!    second, live and replayed;
+//! 6. `analyst`: the offline analyst's time to first event and to `done` for ten questions
+//!    on a generated million-row table.
 //!
 //! `report` turns the figures into a dated section of `BENCHMARKS.md` with PASS or FAIL per
 //! target. A target missed is a result, not an error; a part that could not run is both
 //! reported and the exit status.
 
+mod analyst;
+mod chat;
+mod checkpoint;
 mod cli;
 mod closed;
 mod dataset;
 mod http1;
 mod latency;
+mod memory;
 mod open;
 mod procfs;
 mod profile;
 mod quiet;
 mod report;
 mod run;
+mod sse;
+mod stream;
 mod units;
 mod upload;
+mod users;
 
 use std::process::ExitCode;
 

@@ -69,6 +69,19 @@ pub fn reset_peak(pid: Pid) -> io::Result<()> {
     fs::write(format!("{}/clear_refs", pid.dir()), "5")
 }
 
+/// The soft limit of open files of this process (`Max open files` in `/proc/self/limits`);
+/// `None` when unlimited or unreadable.
+pub fn open_files_limit() -> Option<u64> {
+    fs::read_to_string("/proc/self/limits")
+        .ok()?
+        .lines()
+        .find_map(|line| line.strip_prefix("Max open files"))?
+        .split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+}
+
 /// Busy CPU time of the whole machine (every CPU: user, nice, system, irq, softirq, steal),
 /// in clock ticks, from the first line of `/proc/stat`.
 pub fn machine_busy_ticks() -> io::Result<u64> {
@@ -200,6 +213,11 @@ mod tests {
         assert!(spin > 0);
         let used = before.seconds_until(&CpuSnapshot::take(&[("self", Pid::Current)]), 100);
         assert!(used[MACHINE] + 0.02 >= used["self"], "{used:?}");
+    }
+
+    #[test]
+    fn this_process_has_an_open_files_limit() {
+        assert!(open_files_limit().is_some_and(|limit| limit >= 64));
     }
 
     #[test]

@@ -3,7 +3,6 @@
 //! gateway and file-service is sampled; their peak (`VmHWM`) is reset just before.
 
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -16,31 +15,13 @@ use hyper::body::Frame;
 use tokio_util::io::ReaderStream;
 
 use crate::http1::Target;
-use crate::procfs::{self, Pid};
+use crate::memory::{Memory, Watch};
+use crate::procfs::Pid;
 
-const BOUNDARY: &str = "sextant-bench-7d1f3c9a0b2e";
+/// The multipart boundary of every upload.
+pub const BOUNDARY: &str = "sextant-bench-7d1f3c9a0b2e";
 /// Bytes read from disk at a time.
 const READ_BYTES: usize = 256 * 1024;
-/// How often resident memory is sampled.
-const SAMPLE_EVERY: Duration = Duration::from_millis(20);
-
-/// The memory of one process during the upload.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Memory {
-    /// Resident memory just before, in bytes.
-    pub before: u64,
-    /// Highest resident memory seen: the larger of the samples and `VmHWM`.
-    pub peak: u64,
-    /// Whether `VmHWM` was reset before the upload (otherwise only samples count).
-    pub peak_reset: bool,
-}
-
-impl Memory {
-    /// Growth over the memory before the upload.
-    pub fn growth(&self) -> u64 {
-        self.peak.saturating_sub(self.before)
-    }
-}
 
 /// What the upload measured.
 #[derive(Debug, Clone)]
@@ -68,7 +49,8 @@ impl UploadResult {
     }
 }
 
-fn text_part(name: &str, value: &str) -> String {
+/// One text field of a `multipart/form-data` body.
+pub fn text_part(name: &str, value: &str) -> String {
     format!("--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n")
 }
 
@@ -91,24 +73,7 @@ pub async fn upload(
     let tail = format!("\r\n--{BOUNDARY}--\r\n");
     let length = head.len() as u64 + size + tail.len() as u64;
 
-    let peak_reset = pids.map(|pid| procfs::reset_peak(pid).is_ok());
-    let before = pids.map(|pid| procfs::rss(pid).unwrap_or(0));
-    let sampled = Arc::new(Mutex::new(before));
-    let stop = Arc::new(AtomicBool::new(false));
-    let sampler = {
-        let (sampled, stop) = (Arc::clone(&sampled), Arc::clone(&stop));
-        tokio::spawn(async move {
-            while !stop.load(Ordering::Relaxed) {
-                {
-                    let mut peaks = sampled.lock().unwrap_or_else(PoisonError::into_inner);
-                    for (peak, pid) in peaks.iter_mut().zip(pids) {
-                        *peak = (*peak).max(procfs::rss(pid).unwrap_or(0));
-                    }
-                }
-                tokio::time::sleep(SAMPLE_EVERY).await;
-            }
-        })
-    };
+    let watch = Watch::start(&[("gateway", pids[0]), ("file-service", pids[1])]);
 
     let body_done: Arc<Mutex<Option<Instant>>> = Arc::default();
     let file_stream = ReaderStream::with_capacity(tokio::fs::File::open(file).await?, READ_BYTES);
@@ -127,21 +92,9 @@ pub async fn upload(
         .post_streamed(path, bearer, &content_type, length, StreamBody::new(frames), timeout)
         .await;
     let finished = Instant::now();
-    stop.store(true, Ordering::Relaxed);
-    sampler.await?;
+    let memory = watch.stop().await;
     let (status, body) = answer.context("uploading through the gateway")?;
 
-    let sampled = *sampled.lock().unwrap_or_else(PoisonError::into_inner);
-    let memory = |index: usize| Memory {
-        before: before[index],
-        // Without the reset, VmHWM would be the peak of the whole benchmark.
-        peak: if peak_reset[index] {
-            sampled[index].max(procfs::peak_rss(pids[index]).unwrap_or(0))
-        } else {
-            sampled[index]
-        },
-        peak_reset: peak_reset[index],
-    };
     let transfer_end = body_done
         .lock()
         .unwrap_or_else(PoisonError::into_inner)
@@ -153,7 +106,7 @@ pub async fn upload(
         detail: String::from_utf8_lossy(&body).chars().take(300).collect(),
         total: finished - started,
         transfer: transfer_end.saturating_duration_since(started),
-        gateway: memory(0),
-        file_service: memory(1),
+        gateway: memory[0].1,
+        file_service: memory[1].1,
     })
 }

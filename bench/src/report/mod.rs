@@ -2,6 +2,9 @@
 //! DESIGN.md section 9 with PASS or FAIL, then the tables they come from. Runs are kept,
 //! newest first, below a marker line.
 
+mod analyst;
+mod chat;
+mod checkpoint;
 mod tables;
 mod targets;
 
@@ -9,6 +12,9 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::analyst::AnalystResult;
+use crate::chat::ChatResult;
+use crate::checkpoint::CheckpointResult;
 use crate::closed::{self, RunResult};
 use crate::open::OpenResult;
 use crate::procfs::Machine;
@@ -50,6 +56,27 @@ What is measured:
   a fresh process, fastest of the rounds; then uploaded through the gateway (multipart streamed
   from disk) while the resident memory of the gateway and file-service is sampled (`VmRSS`
   every 20 ms, and `VmHWM` reset just before).
+- **Checkpoint writes**: agent-service's graph engine run inside `sextant-bench` over the
+  benchmark's agent database and Redis: one node looping on itself with checkpoints on, over an
+  analysis state of about 5 KB of JSON (8-column schema, two subtasks, a 20-row result). One
+  write is the gap between a node's end (`NodeFinished(n)`) and the next node's start
+  (`NodeStarted(n + 1)`): routing, serialising, the PostgreSQL insert and the Redis copy, timed
+  by the node itself. One graph of 2,000 steps, then 8 graphs of 500 steps at once.
+- **Chat streams**: 1,000 users (at most 8 set up at once, since registering and logging in
+  hash a password each; a session each, a 200-row sales CSV each), then 1,000
+  `GET /chat/stream` at once, one HTTP/1.1 connection each, read to `done`. Errors are non-200
+  answers, `error` events and streams that end (or time out) without `done`; streams open at
+  once count from the response headers to `done`; the resident memory of the gateway,
+  agent-service, session-service, file-service and `sextant-bench` is sampled as for the
+  upload. Then one user asks 10 questions in a row and replays each finished run
+  (`Last-Event-ID: <run>:0`): events per second are the events after the first over the time
+  from the first event to `done`.
+- **Offline analyst**: a generated sales table of 1,000,000 rows (order_date, region, product,
+  quantity, unit_price, amount) uploaded through the gateway by one user, then ten typical
+  questions asked 5 times each, one run at a time, each on a fresh connection; times count from
+  sending the request to the first event and to `done`. One ask before them opens the file and
+  is reported as the warm-up. A target passes when the slowest question's median meets it and
+  every answer ended with `done` and no `error` event.
 
 Run it with `make bench`, or quicker with flags, e.g.
 `make bench BENCH_ARGS='--rate 1000 --duration 10s --csv-size 100M'`
@@ -92,6 +119,12 @@ pub struct Report {
     pub open: Option<Result<OpenResult, String>>,
     /// The profile and upload.
     pub profile: Option<ProfilePart>,
+    /// Checkpoint writes.
+    pub checkpoint: Option<Result<CheckpointResult, String>>,
+    /// Concurrent chat streams and one stream's events per second.
+    pub chat: Option<Result<ChatResult, String>>,
+    /// The offline analyst on a large table.
+    pub analyst: Option<Result<AnalystResult, String>>,
     /// Anything else the reader should know about this run.
     pub notes: Vec<String>,
 }
@@ -159,6 +192,9 @@ impl Report {
         self.closed_markdown(&mut out);
         self.open_markdown(&mut out);
         self.profile_markdown(&mut out);
+        self.checkpoint_markdown(&mut out);
+        self.chat_markdown(&mut out);
+        self.analyst_markdown(&mut out);
         out
     }
 }

@@ -15,7 +15,7 @@ const GATEWAY_FLAT_BYTES: u64 = 32 * 1024 * 1024;
 /// "Well under the file's size": file-service peaks at most at this share of the file.
 const FILE_SERVICE_SHARE: f64 = 0.5;
 
-fn verdict(pass: bool) -> &'static str {
+pub(super) fn verdict(pass: bool) -> &'static str {
     if pass { "PASS" } else { "FAIL" }
 }
 
@@ -25,6 +25,36 @@ pub(super) struct Row {
     pub measured: String,
     pub goal: &'static str,
     pub result: String,
+}
+
+impl Row {
+    /// A target that has no figure, and so fails.
+    pub(super) fn missing(target: impl Into<String>, goal: &'static str, why: &str) -> Self {
+        Self {
+            target: target.into(),
+            measured: format!("not measured: {why}"),
+            goal,
+            result: "FAIL".to_owned(),
+        }
+    }
+}
+
+/// Why a part has no figures: skipped, or its error.
+pub(super) fn why_missing<T>(part: &Option<Result<T, String>>) -> String {
+    match part {
+        None => "skipped (--parts)".to_owned(),
+        Some(Err(error)) => error.clone(),
+        Some(Ok(_)) => "no such figure".to_owned(),
+    }
+}
+
+/// `verdict(pass)`, saying so when the run was smaller than the target's.
+pub(super) fn qualified(pass: bool, at_target: bool, how: &str) -> String {
+    if at_target {
+        verdict(pass).to_owned()
+    } else {
+        format!("{} (quick run: {how})", verdict(pass))
+    }
 }
 
 impl Report {
@@ -119,6 +149,9 @@ impl Report {
         }
         self.open_targets(&mut rows);
         self.profile_targets(&mut rows);
+        self.checkpoint_targets(&mut rows);
+        self.chat_targets(&mut rows);
+        self.analyst_targets(&mut rows);
         rows
     }
 

@@ -212,13 +212,13 @@ impl Cmp {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Filter {
-    /// A text value, case aside, in `columns` (one named column, or every text column when
-    /// the question did not say which).
+    /// One of some text values, case aside, in `columns` (one named column, or every text
+    /// column when the question did not say which).
     Is {
         /// Where to look.
         columns: Vec<String>,
-        /// The value as typed.
-        value: String,
+        /// The values as typed (`East or West`).
+        values: Vec<String>,
         /// Whether the rows must not hold it.
         negated: bool,
     },

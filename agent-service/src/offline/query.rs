@@ -213,12 +213,12 @@ fn trend(date: &str, grain: Grain, measure: &Measure, split: Option<&str>, filte
 }
 
 fn compare(measure: &Measure, columns: &[String], values: &[String], filters: &[Filter]) -> String {
-    let matches = |value: &str| is_value(columns, value);
+    let matches = |value: &String| is_value(columns, std::slice::from_ref(value));
     let cases: Vec<String> = values
         .iter()
         .map(|value| format!("WHEN {} THEN {}", matches(value), text(value)))
         .collect();
-    let any: Vec<String> = values.iter().map(|value| matches(value)).collect();
+    let any: Vec<String> = values.iter().map(matches).collect();
     let condition = conditions(filters, &[format!("({})", any.join(" OR "))]);
     format!(
         "SELECT CASE {} END AS \"group\", {} AS {} FROM data{condition} GROUP BY \"group\" ORDER BY \"group\"",
@@ -228,12 +228,16 @@ fn compare(measure: &Measure, columns: &[String], values: &[String], filters: &[
     )
 }
 
-/// Whether one of `columns` holds `value`, case aside.
-fn is_value(columns: &[String], value: &str) -> String {
-    let value = text(&value.to_lowercase());
+/// Whether one of `columns` holds one of `values`, case aside.
+fn is_value(columns: &[String], values: &[String]) -> String {
+    let values: Vec<String> = values.iter().map(|value| text(&value.to_lowercase())).collect();
+    let test = match values.as_slice() {
+        [one] => format!("= {one}"),
+        many => format!("IN ({})", many.join(", ")),
+    };
     let tests: Vec<String> = columns
         .iter()
-        .map(|column| format!("LOWER({}) = {value}", ident(column)))
+        .map(|column| format!("LOWER({}) {test}", ident(column)))
         .collect();
     match tests.as_slice() {
         [one] => one.clone(),
@@ -255,10 +259,10 @@ fn condition(filter: &Filter) -> String {
     match filter {
         Filter::Is {
             columns,
-            value,
+            values,
             negated,
         } => {
-            let test = is_value(columns, value);
+            let test = is_value(columns, values);
             if *negated { format!("NOT {test}") } else { test }
         }
         Filter::Compare { column, cmp, value } => format!("{} {} {}", ident(column), cmp.sql(), number(*value)),
@@ -333,7 +337,7 @@ mod tests {
                 },
                 Filter::Is {
                     columns: vec!["product".into()],
-                    value: "Widget".into(),
+                    values: vec!["Widget".into()],
                     negated: true,
                 },
             ],

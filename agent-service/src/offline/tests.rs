@@ -1,9 +1,12 @@
 //! Questions read into intents and rules, without running them (the question bank in
 //! `bank` runs them through the graph).
 
+use super::columns::Columns;
 use super::intent::{Filter, Func, Order};
+use super::parse::parse;
+use super::understand::{mode, split};
 use super::*;
-use crate::table::Column;
+use crate::table::{Column, ColumnKind};
 
 fn schema(columns: &[(&str, ColumnKind)]) -> Vec<Column> {
     columns
@@ -81,8 +84,8 @@ fn filters_are_read_by_value_range_text_and_date() {
         matches!(&filters[..], [
             Filter::Compare { column, value, .. },
             Filter::Dates { from: Some(from), .. },
-            Filter::Is { columns, value: region, negated: false },
-        ] if column == "unit_price" && *value == 100.0 && from == "2023-01-01" && columns == &["region"] && region == "West"),
+            Filter::Is { columns, values, negated: false },
+        ] if column == "unit_price" && *value == 100.0 && from == "2023-01-01" && columns == &["region"] && values == &["West"]),
         "{filters:?}"
     );
     let contains = read("list products containing 'gad'").expect("understood");

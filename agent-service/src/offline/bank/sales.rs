@@ -224,6 +224,44 @@ pub fn bank() -> Bank {
                     CHARTED,
                 )
                 .says("Method: Group the rows by region, then compute SUM(\"revenue\")"),
+                number(
+                    "how much revenue did we make in 2024?",
+                    |f| scalar(year(f, 2024), col("revenue").sum()),
+                    NUMBER,
+                ),
+                number(
+                    "what are the 10 biggest orders?",
+                    |f| scalar(f, col("revenue").max()),
+                    NUMBER,
+                )
+                .says("10 rows with the highest revenue"),
+                number(
+                    "what is the total revenue of Widget and Gadget?",
+                    |f| {
+                        let two = col("product").eq(lit("Widget")).or(col("product").eq(lit("Gadget")));
+                        scalar(f.filter(two), col("revenue").sum())
+                    },
+                    NUMBER,
+                ),
+                number(
+                    "which month had the highest revenue?",
+                    |f| {
+                        let months = f
+                            .group_by([
+                                col("order_date").dt().year().alias("y"),
+                                col("order_date").dt().month().alias("m"),
+                            ])
+                            .agg([col("revenue").sum()]);
+                        scalar(months, col("revenue").max())
+                    },
+                    CHARTED,
+                ),
+                number("how many rows have no region?", |_| Ok(0.0.into()), NUMBER),
+                number(
+                    "average unit price for each region sorted from highest to lowest",
+                    |f| top(f, "region", col("unit_price").mean(), true),
+                    CHARTED,
+                ),
                 not_understood("tell me a joke"),
             ],
         ],

@@ -257,7 +257,7 @@ pub fn missing(reader: &mut Reader<'_>) -> Vec<Filter> {
                 reader.take(k.min(i)..next);
                 found.push(Filter::Missing { column, negated });
             }
-        } else if reader.is(i, &["without", "lacking"]) {
+        } else if reader.is(i, &["without", "lacking", "no"]) {
             let k = if reader.is(i + 1, &["a", "an", "any"]) {
                 i + 2
             } else {
@@ -277,25 +277,41 @@ pub fn missing(reader: &mut Reader<'_>) -> Vec<Filter> {
 /// before it (`the West region`), or alone (`in West`, `'West'`), looked for in every
 /// text column.
 pub fn values(reader: &mut Reader<'_>) -> Vec<Filter> {
-    let mut found = Vec::new();
+    let mut found: Vec<Filter> = Vec::new();
+    let mut previous_end = None;
     let mut i = 0;
     while i < reader.len() {
-        match value_at(reader, i) {
-            Some((value, end)) => {
-                let negated = negated_before(reader, i);
-                let columns = value_columns(reader, i, end);
-                reader.take(i..end);
-                if !columns.is_empty() {
-                    found.push(Filter::Is {
-                        columns,
-                        value,
-                        negated,
-                    });
+        let Some((value, end)) = value_at(reader, i) else {
+            i += 1;
+            continue;
+        };
+        let joined = previous_end.is_some_and(|last: usize| {
+            (last..i).all(|k| reader.is(k, &["and", "or", "vs", "versus", "the"])) && last < i
+        });
+        let negated = negated_before(reader, i);
+        let columns = value_columns(reader, i, end);
+        reader.take(i..end);
+        match found.last_mut() {
+            // `East and West`, `Widget or Gadget`: one filter for either value.
+            Some(Filter::Is {
+                columns: before,
+                values,
+                negated: was,
+            }) if joined && *was == negated => {
+                values.push(value);
+                if columns.len() < before.len() {
+                    *before = columns;
                 }
-                i = end;
             }
-            None => i += 1,
+            _ if !columns.is_empty() => found.push(Filter::Is {
+                columns,
+                values: vec![value],
+                negated,
+            }),
+            _ => {}
         }
+        previous_end = Some(end);
+        i = end;
     }
     found
 }

@@ -5,12 +5,14 @@
 
 mod dates;
 mod filters;
+mod keywords;
+mod measure;
 mod reader;
 mod shape;
 
 pub use dates::month;
+pub use measure::default_func;
 pub use reader::{Reader, join_words};
-pub use shape::default_func;
 
 use super::columns::Columns;
 use super::intent::{Filter, Func, Grain, Order, Shape, Show};
@@ -174,6 +176,13 @@ fn show(reader: &mut Reader<'_>) -> Option<Show> {
 
 fn order(reader: &mut Reader<'_>) -> Option<Order> {
     const ORDERS: &[(&[&str], Order)] = &[
+        (&["highest", "to", "lowest"], Order::Descending),
+        (&["largest", "to", "smallest"], Order::Descending),
+        (&["biggest", "to", "smallest"], Order::Descending),
+        (&["most", "to", "least"], Order::Descending),
+        (&["lowest", "to", "highest"], Order::Ascending),
+        (&["smallest", "to", "largest"], Order::Ascending),
+        (&["least", "to", "most"], Order::Ascending),
         (&["descending"], Order::Descending),
         (&["desc"], Order::Descending),
         (&["largest", "first"], Order::Descending),
@@ -266,7 +275,8 @@ fn grain(reader: &mut Reader<'_>) -> Option<Grain> {
             continue;
         };
         let adjective = word.ends_with("ly") || word == "annual";
-        let after_by = i > 0 && reader.is(i - 1, &["by", "per", "each", "every", "a"]);
+        // `by month`, `per week`, and `which month` (a trend states its highest period).
+        let after_by = i > 0 && reader.is(i - 1, &["by", "per", "each", "every", "a", "which", "what"]);
         if adjective || after_by {
             let start = if after_by { i - 1 } else { i };
             reader.take(start..i + 1);

@@ -19,54 +19,11 @@
 //! 12. `show` or `list` with filters → the rows that match.
 
 use super::super::intent::{Filter, Func, Grain, Measure, Order, Shape, Show};
+use super::keywords::{Rank, func, rank};
+use super::measure::{default_number, measure, measure_column, price_column};
 use super::reader::Reader;
 use super::{Parsed, Talk};
 use crate::table::ColumnKind;
-
-/// Words of column names whose values are not summed per group, but averaged.
-const NOT_ADDITIVE: &[&str] = &[
-    "price",
-    "cost",
-    "rate",
-    "rating",
-    "score",
-    "age",
-    "temperature",
-    "temp",
-    "humidity",
-    "percent",
-    "pct",
-    "discount",
-    "satisfaction",
-    "ratio",
-    "average",
-    "avg",
-    "mean",
-    "pressure",
-    "speed",
-    "level",
-    "battery",
-    "latitude",
-    "longitude",
-    "lat",
-    "lon",
-    "year",
-    "share",
-    "margin",
-];
-
-/// Words of number columns that count things: `how many units` sums them.
-const COUNTED: &[&str] = &[
-    "unit", "quantity", "qty", "item", "piece", "stock", "sold", "visit", "click",
-];
-
-/// How a question ranks: largest or smallest first, and whether by how common a value is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-struct Rank {
-    order: Order,
-    common: bool,
-    price: bool,
-}
 
 /// Sets `parsed.shape` (and the measure read on the way).
 pub fn read(reader: &mut Reader<'_>, parsed: &mut Parsed) {
@@ -94,79 +51,6 @@ pub fn read(reader: &mut Reader<'_>, parsed: &mut Parsed) {
     if parsed.shape.is_none() && parsed.order.is_none() {
         parsed.order = rank.map(|rank| rank.order);
     }
-}
-
-fn func(reader: &mut Reader<'_>) -> Option<Func> {
-    const FUNCS: &[(&[&str], Func)] = &[
-        (&["standard", "deviation"], Func::Std),
-        (&["std"], Func::Std),
-        (&["stddev"], Func::Std),
-        (&["stdev"], Func::Std),
-        (&["how", "many"], Func::Count),
-        (&["number", "of"], Func::Count),
-        (&["count", "of"], Func::Count),
-        (&["count"], Func::Count),
-        (&["total"], Func::Sum),
-        (&["sum", "of"], Func::Sum),
-        (&["sum"], Func::Sum),
-        (&["average"], Func::Avg),
-        (&["avg"], Func::Avg),
-        (&["mean"], Func::Avg),
-        (&["typical"], Func::Avg),
-        (&["median"], Func::Median),
-        (&["minimum"], Func::Min),
-        (&["min"], Func::Min),
-        (&["earliest"], Func::Min),
-        (&["maximum"], Func::Max),
-        (&["max"], Func::Max),
-        (&["latest"], Func::Max),
-    ];
-    for (phrase, func) in FUNCS {
-        if let Some(i) = reader.find(phrase)
-            && reader.mention_covering(i).is_none()
-        {
-            reader.take(i..i + phrase.len());
-            let distinct = reader
-                .find(&["distinct"])
-                .or_else(|| reader.find(&["unique"]))
-                .or_else(|| reader.find(&["different"]));
-            if *func == Func::Count
-                && let Some(k) = distinct
-            {
-                reader.take(k..k + 1);
-                return Some(Func::CountDistinct);
-            }
-            return Some(*func);
-        }
-    }
-    None
-}
-
-fn rank(reader: &mut Reader<'_>) -> Option<Rank> {
-    const COMMON: &[&str] = &["common", "frequent", "popular", "usual"];
-    const UP: &[&str] = &[
-        "highest", "largest", "biggest", "greatest", "most", "best", "top", "peak", "hottest", "oldest",
-    ];
-    const DOWN: &[&str] = &[
-        "lowest", "smallest", "least", "fewest", "worst", "bottom", "cheapest", "coldest", "youngest",
-    ];
-    for i in 0..reader.len() {
-        if reader.used(i) || reader.mention_covering(i).is_some() {
-            continue;
-        }
-        let order = if reader.is(i, UP) {
-            Order::Descending
-        } else if reader.is(i, DOWN) {
-            Order::Ascending
-        } else {
-            continue;
-        };
-        let common = reader.is(i + 1, COMMON);
-        let price = reader.is(i + 1, &["expensive"]) || reader.is(i, &["cheapest"]);
-        reader.take(i..i + 1 + usize::from(common || reader.is(i + 1, &["expensive"])));
-        return Some(Rank { order, common, price });
-    }
-    None
 }
 
 fn describe(reader: &mut Reader<'_>) -> Option<Shape> {
@@ -268,11 +152,17 @@ fn compare(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
         .filter_map(|filter| match filter {
             Filter::Is {
                 columns,
-                value,
+                values,
                 negated: false,
-            } => Some((columns.clone(), value.clone())),
+            } => Some(
+                values
+                    .iter()
+                    .map(|value| (columns.clone(), value.clone()))
+                    .collect::<Vec<_>>(),
+            ),
             _ => None,
         })
+        .flatten()
         .collect();
     if values.len() < 2 {
         return None;
@@ -473,7 +363,15 @@ fn ranking(reader: &mut Reader<'_>, parsed: &mut Parsed, rank: Option<Rank>) -> 
             })
         }
         None => {
-            let column = parsed.column.clone().or_else(|| measure_column(reader, Func::Max))?;
+            let column = match parsed.column.clone().or_else(|| measure_column(reader, Func::Max)) {
+                Some(column) => column,
+                // A follow-up (`top 5 instead`) ranks what the previous answer measured.
+                None if parsed.follow_up => return None,
+                None => {
+                    parsed.defaulted = true;
+                    default_number(reader, parsed, parsed.func.unwrap_or(Func::Max))?
+                }
+            };
             parsed.column = Some(column.clone());
             if parsed.limit.is_some() || parsed.func.is_none() && reader.has(&["top", "bottom"]) {
                 return Some(Shape::Rows {
@@ -530,132 +428,4 @@ fn matching_rows(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> 
         ascending: false,
         limit: None,
     })
-}
-
-/// The measure of the question: its function (or the default one for its column) of the
-/// column it names, or the number of rows.
-fn measure(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Measure> {
-    let func = parsed.func;
-    if func == Some(Func::Count) {
-        return Some(count_measure(reader, parsed));
-    }
-    let wanted = func.unwrap_or(Func::Sum);
-    let column = match parsed.column.clone() {
-        Some(column) => Some(column),
-        None => measure_column(reader, wanted),
-    };
-    let column = match (column, func) {
-        (Some(column), _) => column,
-        (None, None) => return None,
-        (None, Some(func)) => {
-            parsed.defaulted = true;
-            default_number(reader, parsed, func)?
-        }
-    };
-    parsed.column = Some(column.clone());
-    let func = func.unwrap_or_else(|| default_func(&column));
-    Some(Measure {
-        func,
-        column: Some(column),
-    })
-}
-
-/// `how many units` sums the units; `how many orders`, `number of rows` count rows.
-fn count_measure(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Measure {
-    let counted = reader.free_mentions().into_iter().find(|&m| {
-        let words = reader.columns.words(reader.mentions[m].column);
-        reader.mention_kind(m) == ColumnKind::Number
-            && !is_id(words)
-            && reader
-                .columns
-                .words(reader.mentions[m].column)
-                .iter()
-                .any(|word| COUNTED.contains(&word.as_str()))
-    });
-    match counted {
-        Some(m) => {
-            let column = reader.take_mention(m);
-            parsed.column = Some(column.clone());
-            Measure {
-                func: Func::Sum,
-                column: Some(column),
-            }
-        }
-        None => Measure::rows(),
-    }
-}
-
-/// The first free column fit for `func`: numbers, or dates too for min and max.
-fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<String> {
-    let fits = |kind: ColumnKind| match func {
-        Func::Min | Func::Max => matches!(kind, ColumnKind::Number | ColumnKind::Temporal),
-        Func::Count | Func::CountDistinct => true,
-        _ => kind == ColumnKind::Number,
-    };
-    // An identifier is measured only when nothing else is named.
-    let fitting: Vec<usize> = reader
-        .free_mentions()
-        .into_iter()
-        .filter(|&m| fits(reader.mention_kind(m)))
-        .collect();
-    let m = fitting
-        .iter()
-        .copied()
-        .find(|&m| !is_id(reader.columns.words(reader.mentions[m].column)))
-        .or_else(|| fitting.first().copied())?;
-    Some(reader.take_mention(m))
-}
-
-/// The number column used when the question names none: the first that is not an id,
-/// said so.
-fn default_number(reader: &Reader<'_>, parsed: &mut Parsed, func: Func) -> Option<String> {
-    let numbers: Vec<usize> = reader
-        .columns
-        .of_kind(ColumnKind::Number)
-        .into_iter()
-        .filter(|&index| !is_id(reader.columns.words(index)))
-        .collect();
-    let first = reader.columns.name(*numbers.first()?).to_owned();
-    if numbers.len() > 1 {
-        parsed.default_note = Some(format!(
-            "You did not say which column, so I used `{first}`, the first number column, for the {}.",
-            func.words().trim_end_matches(" of")
-        ));
-    }
-    Some(first)
-}
-
-/// The column that holds prices (for `most expensive`, `cheapest`).
-fn price_column(reader: &Reader<'_>) -> Option<String> {
-    reader
-        .columns
-        .of_kind(ColumnKind::Number)
-        .into_iter()
-        .find(|&index| {
-            reader
-                .columns
-                .words(index)
-                .iter()
-                .any(|word| word == "price" || word == "cost")
-        })
-        .map(|index| reader.columns.name(index).to_owned())
-}
-
-fn is_id(words: &[String]) -> bool {
-    words
-        .last()
-        .is_some_and(|word| word == "id" || word == "key" || word == "number" || word == "no")
-}
-
-/// Sum for amounts, mean for prices, rates, scores and other values that do not add up.
-pub fn default_func(column: &str) -> Func {
-    let words = super::super::words::name_words(column);
-    if words
-        .iter()
-        .any(|word| NOT_ADDITIVE.contains(&super::super::words::singular(word).as_str()))
-    {
-        Func::Avg
-    } else {
-        Func::Sum
-    }
 }

@@ -15,6 +15,8 @@ pub struct Quiet {
     pub clock_ticks: u64,
     /// Time spent waiting so far.
     pub waited: Duration,
+    /// The most cores busy elsewhere when a wait gave up and measuring began anyway.
+    pub busy_anyway: Option<f64>,
 }
 
 impl Quiet {
@@ -32,6 +34,7 @@ impl Quiet {
             let elapsed = started.elapsed();
             if busy < self.threshold || elapsed >= self.budget {
                 if busy >= self.threshold {
+                    self.busy_anyway = Some(self.busy_anyway.map_or(busy, |most| most.max(busy)));
                     say(&format!(
                         "the machine is still busy ({busy:.2} cores); measuring anyway"
                     ));

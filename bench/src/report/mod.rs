@@ -163,8 +163,13 @@ impl Report {
         );
         let _ = writeln!(
             out,
-            "- revision: `{}`; release build; everything on loopback on this machine, the load generator (`sextant-bench`) included",
-            self.revision
+            "- revision: `{}`; {}; everything on loopback on this machine, the load generator (`sextant-bench`) included",
+            self.revision,
+            if cfg!(debug_assertions) {
+                "**a debug build of `sextant-bench`** (its in-process figures are not comparable)"
+            } else {
+                "release build"
+            }
         );
         if let Some(cores) = self.busiest_elsewhere() {
             let _ = writeln!(

@@ -101,6 +101,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         threshold: args.quiet_cores,
         clock_ticks: args.clock_ticks,
         waited: Duration::ZERO,
+        busy_anyway: None,
     };
     let steal_before = procfs::machine_steal_ticks().ok();
     let run_started = Instant::now();
@@ -166,6 +167,11 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
             "waited {} in all for the machine to be quiet (under {} cores busy) before the parts",
             units::duration(quiet.waited),
             args.quiet_cores
+        ));
+    }
+    if let Some(cores) = quiet.busy_anyway {
+        report.notes.push(format!(
+            "**the machine was not quiet**: a part began with up to {cores:.2} cores busy elsewhere after the wait ran out; its figures are pessimistic"
         ));
     }
     let section = report.markdown();

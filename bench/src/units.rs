@@ -64,6 +64,19 @@ pub fn bytes(count: u64) -> String {
     }
 }
 
+/// A count for people, with thousands separated: `1,000,000`.
+pub fn count(value: u64) -> String {
+    let digits = value.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(digit);
+    }
+    out
+}
+
 /// A duration for people, with the unit that suits it.
 pub fn duration(value: Duration) -> String {
     let seconds = value.as_secs_f64();
@@ -110,5 +123,10 @@ mod tests {
         assert_eq!(duration(Duration::from_micros(150)), "150.0 µs");
         assert_eq!(duration(Duration::from_millis(12)), "12.00 ms");
         assert_eq!(duration(Duration::from_secs(3)), "3.00 s");
+        assert_eq!(count(0), "0");
+        assert_eq!(count(999), "999");
+        assert_eq!(count(1_000), "1,000");
+        assert_eq!(count(1_000_000), "1,000,000");
+        assert_eq!(count(12_345_678), "12,345,678");
     }
 }

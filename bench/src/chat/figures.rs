@@ -126,6 +126,20 @@ impl Rates {
         Spread::of(&rates)
     }
 
+    /// Events per second of complete `answers` counted from the request to `done`: the
+    /// whole exchange, for answers too fast for [`Answer::rate`].
+    pub fn whole_rate(answers: &[Answer]) -> Option<Spread<f64>> {
+        let rates: Vec<f64> = answers
+            .iter()
+            .filter(|answer| answer.ok())
+            .filter_map(|answer| {
+                let done = answer.done?.as_secs_f64();
+                (done > 0.0).then(|| f64::from(answer.events) / done)
+            })
+            .collect();
+        Spread::of(&rates)
+    }
+
     /// Complete answers whose events all arrived in one read (no rate).
     pub fn in_one_read(answers: &[Answer]) -> usize {
         answers
@@ -214,6 +228,8 @@ mod tests {
         );
         assert_eq!(rates.events_per_answer(), Some(Spread { p50: 21, max: 21 }));
         assert_eq!(Rates::in_one_read(&rates.replay), 1);
+        let whole = Rates::whole_rate(&rates.replay).expect("whole rate");
+        assert!((whole.max - 21_000.0).abs() < 1e-6, "{whole:?}");
         let replay = Rates::rate(&rates.replay).expect("replay rate");
         assert!((replay.max - 10_000.0).abs() < 1e-6, "{replay:?}");
         assert_eq!(rates.failures(), ["live: timeout"]);

@@ -44,7 +44,7 @@ impl Report {
             let all = result.questions.len();
             let worst = result.worst(figure);
             rows.push(Row {
-                target: format!("{target}, {all} questions on {} rows", result.rows),
+                target: format!("{target}, {all} questions on {} rows", units::count(result.rows)),
                 measured: match worst {
                     Some((p50, max)) => format!(
                         "slowest question's median {} ms (largest {} ms); {complete} of {all} questions answered cleanly",
@@ -57,7 +57,7 @@ impl Report {
                 result: qualified(
                     worst.is_some_and(|(p50, _)| p50 < limit) && complete == all && all > 0,
                     result.rows >= TARGET_ROWS,
-                    &format!("{} rows", result.rows),
+                    &format!("{} rows", units::count(result.rows)),
                 ),
             });
         }
@@ -80,7 +80,7 @@ fn table(out: &mut String, result: &AnalystResult) {
         out,
         "\n### Offline analyst: {} questions on {} rows ({}, generated in {}, uploaded in {})\n",
         result.questions.len(),
-        result.rows,
+        units::count(result.rows),
         units::bytes(result.file_bytes),
         units::duration(result.generated_in),
         units::duration(result.uploaded_in)

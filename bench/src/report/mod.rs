@@ -221,20 +221,4 @@ pub fn record(path: &Path, section: &str) -> std::io::Result<()> {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn record_keeps_one_introduction_and_puts_the_newest_run_first() {
-        let path = std::env::temp_dir().join(format!("sextant-bench-report-{}.md", std::process::id()));
-        let _ = std::fs::remove_file(&path);
-        record(&path, "## first run\n").expect("record");
-        record(&path, "## second run\n").expect("record");
-        let text = std::fs::read_to_string(&path).expect("read");
-        std::fs::remove_file(&path).expect("cleanup");
-        assert_eq!(text.matches("# Benchmarks").count(), 1);
-        assert_eq!(text.matches(MARKER).count(), 1);
-        let (first, second) = (text.find("## first run"), text.find("## second run"));
-        assert!(second.is_some() && first.is_some() && second < first, "{text}");
-    }
-}
+mod tests;

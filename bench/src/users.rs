@@ -31,7 +31,8 @@ async fn call(
     timeout: Duration,
 ) -> anyhow::Result<Bytes> {
     let mut backoff = Duration::from_millis(100);
-    for attempt in 1..=TRIES {
+    let mut tries = 1;
+    loop {
         let exchange = gateway.json(method.clone(), path, bearer, body.clone());
         let (status, answer) = tokio::time::timeout(timeout, exchange)
             .await
@@ -40,7 +41,7 @@ async fn call(
             return Ok(answer);
         }
         let busy = matches!(status, StatusCode::TOO_MANY_REQUESTS | StatusCode::SERVICE_UNAVAILABLE);
-        if !busy || attempt == TRIES {
+        if !busy || tries >= TRIES {
             anyhow::bail!(
                 "{method} {path} answered {status}: {}",
                 String::from_utf8_lossy(&answer)
@@ -48,8 +49,8 @@ async fn call(
         }
         tokio::time::sleep(backoff).await;
         backoff = (backoff * 2).min(Duration::from_secs(2));
+        tries += 1;
     }
-    unreachable!("the last try returns")
 }
 
 /// Registers `email` and logs in: the access token.

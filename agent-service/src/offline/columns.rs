@@ -10,7 +10,7 @@ use crate::table::{Column, ColumnKind};
 /// Words that mean the same in a column name (compared in the singular).
 const SYNONYMS: &[&[&str]] = &[
     &["price", "cost"],
-    &["amount", "total", "value"],
+    &["amount", "total", "value", "sale"],
     &["revenue", "sale", "turnover"],
     &["date", "time", "timestamp", "datetime"],
     &["quantity", "qty"],

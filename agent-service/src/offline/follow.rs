@@ -97,7 +97,9 @@ fn change(parsed: &Parsed) -> Change {
         Some(Shape::Compare { measure, .. }) => Some((measure.clone(), None, Order::Label, None)),
         _ => None,
     };
-    let explicit_measure = parsed.column.is_some() && !parsed.defaulted;
+    // A new measure in full (`what about the average price?`); a column alone keeps the
+    // previous function (`what about units?`).
+    let explicit_measure = parsed.func.is_some() && named_column(parsed).is_some();
     match own {
         Some((measure, group, order, limit)) => Change {
             measure: explicit_measure.then_some(measure),

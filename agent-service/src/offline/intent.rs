@@ -397,6 +397,11 @@ pub enum Shape {
         /// The values, as typed.
         values: Vec<String>,
     },
+    /// The share of rows (among those of the intent's filters) that meet `condition`.
+    Share {
+        /// Which rows are counted.
+        condition: Vec<Filter>,
+    },
     /// Missing values per column.
     Missing,
     /// Each column: values, missing, distinct.

@@ -9,12 +9,15 @@
 //!
 //! How many rows; count, sum, average, median, min, max and standard deviation of a
 //! column, overall or per group; top or bottom N by a measure (groups or rows); filters by
-//! value, by range, by text contained, by date (`in 2023`, `after March`, `between
-//! January and March 2024`), by missing values; distinct values; distributions
-//! (equal-width bins for numbers, counts for the rest); trends over a date column by hour,
-//! day, week, month or year; correlations (with a scatter plot); comparisons of two or more
-//! values; missing values per column; a description of the data; the first rows. A
-//! question joining several of these with `and` is split into subtasks. Follow-ups change
+//! value (`in the West`, `Widget or Gadget`, `not Widget`), by range, by text contained, by
+//! date (`in 2023`, `in Q1 2024`, `after March`, `between January and March 2024`), by
+//! missing values; distinct values; the share of rows that meet a condition;
+//! distributions (equal-width bins for numbers, counts for the rest); trends over a date
+//! column by hour, day, week, month or year; correlations (with a scatter plot);
+//! comparisons of two or more values; missing values per column; a description of the
+//! data; the first rows. A question joining several of these with `and` is split into
+//! subtasks. A question that names no column where it needs one uses the column of
+//! amounts (or the first number column) and says so. Follow-ups change
 //! the previous answer (see [`follow`]). Column names are matched loosely (see
 //! [`columns`]); when several fit, the answer says which it took.
 //!
@@ -127,6 +130,7 @@ fn expected_columns(intent: &Intent) -> Vec<String> {
         Shape::Correlation { .. } => vec!["correlation".into()],
         Shape::Scatter { x, y } => vec![x.clone(), y.clone()],
         Shape::Compare { measure, .. } => vec!["group".into(), measure.alias()],
+        Shape::Share { .. } => vec!["percent".into()],
         Shape::Missing => vec!["column".into(), "missing".into()],
         Shape::Describe => vec!["column".into(), "values".into()],
         Shape::Summary => vec!["column".into(), "mean".into()],

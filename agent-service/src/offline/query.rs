@@ -75,6 +75,14 @@ pub fn sql(intent: &Intent, schema: &[Column], grain: Option<Grain>) -> String {
             columns,
             values,
         } => compare(measure, columns, values, filters),
+        Shape::Share { condition } => {
+            let all: Vec<String> = condition.iter().map(self::condition).collect();
+            let counted = format!("SUM(CASE WHEN {} THEN 1 ELSE 0 END)", all.join(" AND "));
+            format!(
+                "SELECT 100.0 * {counted} / COUNT(*) AS \"percent\", {counted} AS \"matching\", COUNT(*) AS \"rows\" FROM data{}",
+                conditions(filters, &[])
+            )
+        }
         Shape::Missing => union(schema, |column| {
             let name = ident(&column.name);
             format!(

@@ -262,6 +262,33 @@ pub fn bank() -> Bank {
                     |f| top(f, "region", col("unit_price").mean(), true),
                     CHARTED,
                 ),
+                number(
+                    "What percentage of orders come from the West?",
+                    |f| {
+                        let west = count(region(f.clone(), "West"))?.value;
+                        Ok((100.0 * west / count(f)?.value).into())
+                    },
+                    NUMBER,
+                ),
+                number(
+                    "What were sales in Q1 2024?",
+                    |f| {
+                        let quarter = col("order_date")
+                            .dt()
+                            .year()
+                            .eq(lit(2024))
+                            .and(col("order_date").dt().month().lt_eq(lit(3)));
+                        scalar(f.filter(quarter), col("revenue").sum())
+                    },
+                    NUMBER,
+                )
+                .says("I read \"sales\" as `revenue`."),
+                number(
+                    "how many orders were over $1,000?",
+                    |f| count(f.filter(col("revenue").gt(lit(1000)))),
+                    NUMBER,
+                ),
+                number("units vs revenue", correlation, TWO_CHARTED),
                 not_understood("tell me a joke"),
             ],
         ],

@@ -119,6 +119,14 @@ pub fn bank() -> Bank {
             ],
             vec![
                 number(
+                    "What share of readings come from the Lab?",
+                    |f| {
+                        let lab = count(f.clone().filter(col("location").eq(lit("Lab"))))?.value;
+                        Ok((100.0 * lab / count(f)?.value).into())
+                    },
+                    NUMBER,
+                ),
+                number(
                     "average temperature by day",
                     |f| peak(daily(f), &["day"], "temperature", None),
                     CHARTED,

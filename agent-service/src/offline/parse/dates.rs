@@ -40,8 +40,10 @@ enum When {
     Year(i32),
     /// A month of a year.
     Month(i32, u32),
-    /// A month of any year.
-    AnyMonth(u32),
+    /// Months `from..=to` of any year (a month, or a quarter: `Q2`).
+    AnyMonths(u32, u32),
+    /// A quarter (1 to 4) of a year.
+    Quarter(i32, u32),
     /// One day.
     Day(Date),
 }
@@ -52,7 +54,8 @@ impl When {
         match self {
             Self::Year(year) => Date::from_calendar_date(year, Month::January, 1).ok(),
             Self::Month(year, month) => Date::from_calendar_date(year, month_of(month)?, 1).ok(),
-            Self::AnyMonth(_) => None,
+            Self::Quarter(year, quarter) => Self::Month(year, quarter * 3 - 2).first(),
+            Self::AnyMonths(..) => None,
             Self::Day(day) => Some(day),
         }
     }
@@ -63,7 +66,8 @@ impl When {
             Self::Year(year) => Date::from_calendar_date(year + 1, Month::January, 1).ok(),
             Self::Month(year, 12) => Date::from_calendar_date(year + 1, Month::January, 1).ok(),
             Self::Month(year, month) => Date::from_calendar_date(year, month_of(month + 1)?, 1).ok(),
-            Self::AnyMonth(_) => None,
+            Self::Quarter(year, quarter) => Self::Month(year, quarter * 3).after(),
+            Self::AnyMonths(..) => None,
             Self::Day(day) => day.next_day(),
         }
     }
@@ -126,7 +130,7 @@ fn read_at(reader: &mut Reader<'_>, i: usize) -> Option<(Filter, usize)> {
         return Some((range(reader, i, end, first, last, words)?, end));
     }
     let (when, end) = when_at(reader, start)?;
-    if side == Side::Within && start == i && matches!(when, When::AnyMonth(_)) && reader.word(i) == "may" {
+    if side == Side::Within && start == i && matches!(when, When::AnyMonths(..)) && reader.word(i) == "may" {
         return None;
     }
     let said = words(reader, start, end);
@@ -136,13 +140,13 @@ fn read_at(reader: &mut Reader<'_>, i: usize) -> Option<(Filter, usize)> {
     };
     let column = date_column(reader, i)?;
     let filter = match when {
-        When::AnyMonth(month) => {
+        When::AnyMonths(first, last) => {
             let (from, to) = match side {
-                Side::Within => (month, month),
-                Side::After => (month + 1, 12),
-                Side::Since => (month, 12),
-                Side::Before => (1, month.checked_sub(1)?),
-                Side::Until => (1, month),
+                Side::Within => (first, last),
+                Side::After => (last + 1, 12),
+                Side::Since => (first, 12),
+                Side::Before => (1, first.checked_sub(1)?),
+                Side::Until => (1, last),
             };
             if from > to {
                 return None;
@@ -178,7 +182,7 @@ fn read_at(reader: &mut Reader<'_>, i: usize) -> Option<(Filter, usize)> {
 fn range(reader: &mut Reader<'_>, i: usize, end: usize, first: When, last: When, words: String) -> Option<Filter> {
     let column = date_column(reader, i)?;
     let filter = match (first, last) {
-        (When::AnyMonth(from), When::AnyMonth(to)) if from <= to => Filter::Months {
+        (When::AnyMonths(from, _), When::AnyMonths(_, to)) if from <= to => Filter::Months {
             column,
             from,
             to,
@@ -198,7 +202,7 @@ fn range(reader: &mut Reader<'_>, i: usize, end: usize, first: When, last: When,
 /// `January` in `between January and March 2023` takes the year of its end.
 fn complete(first: When, last: When) -> When {
     match (first, last) {
-        (When::AnyMonth(month), When::Month(year, _)) => When::Month(year, month),
+        (When::AnyMonths(month, _), When::Month(year, _)) => When::Month(year, month),
         _ => first,
     }
 }
@@ -223,13 +227,26 @@ fn when_at(reader: &Reader<'_>, i: usize) -> Option<(When, usize)> {
     if let Some(day) = day(&token.text) {
         return Some((day, i + 1));
     }
+    let next_year = reader.tokens.get(i + 1).and_then(|next| year(&next.text));
     if let Some(month) = month(&token.text) {
-        if let Some(year) = reader.tokens.get(i + 1).and_then(|next| year(&next.text)) {
-            return Some((When::Month(year, month), i + 2));
-        }
-        return Some((When::AnyMonth(month), i + 1));
+        return Some(match next_year {
+            Some(year) => (When::Month(year, month), i + 2),
+            None => (When::AnyMonths(month, month), i + 1),
+        });
+    }
+    if let Some(quarter) = quarter(&token.text) {
+        return Some(match next_year {
+            Some(year) => (When::Quarter(year, quarter), i + 2),
+            None => (When::AnyMonths(quarter * 3 - 2, quarter * 3), i + 1),
+        });
     }
     year(&token.text).map(|year| (When::Year(year), i + 1))
+}
+
+/// `q1` to `q4`.
+fn quarter(text: &str) -> Option<u32> {
+    let quarter: u32 = text.strip_prefix('q')?.parse().ok()?;
+    (1..=4).contains(&quarter).then_some(quarter)
 }
 
 /// A year from 1900 to 2100, written with four digits.
@@ -325,6 +342,7 @@ mod tests {
         assert_eq!(range("since 2023-06"), (day("2023-06-01"), None));
         assert_eq!(range("before 2024"), (None, day("2024-01-01")));
         assert_eq!(range("until 31/01/2024"), (None, day("2024-02-01")));
+        assert_eq!(range("in Q2 2024"), (day("2024-04-01"), day("2024-07-01")));
         assert_eq!(
             range("between January and March 2023"),
             (day("2023-01-01"), day("2023-04-01"))

@@ -150,7 +150,8 @@ fn number_column(reader: &mut Reader<'_>, i: usize) -> Option<String> {
     }
     match reader.columns.of_kind(ColumnKind::Number).as_slice() {
         [only] => Some(reader.columns.name(*only).to_owned()),
-        _ => None,
+        // `orders over $1,000`: the amounts (the filter's words say which column).
+        _ => super::measure::amount_column(reader).map(|index| reader.columns.name(index).to_owned()),
     }
 }
 

@@ -124,19 +124,8 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
 /// (amount, revenue, total, sales, value, price, cost), else the first that is not an id;
 /// said so.
 pub(super) fn default_number(reader: &Reader<'_>, parsed: &mut Parsed, func: Func) -> Option<String> {
-    const AMOUNTS: &[&str] = &["amount", "revenue", "total", "sale", "value", "price", "cost"];
-    let numbers: Vec<usize> = reader
-        .columns
-        .of_kind(ColumnKind::Number)
-        .into_iter()
-        .filter(|&index| !is_id(reader.columns.words(index)))
-        .collect();
-    let amount = AMOUNTS.iter().find_map(|amount| {
-        numbers
-            .iter()
-            .copied()
-            .find(|&index| reader.columns.words(index).iter().any(|word| word == amount))
-    });
+    let numbers = numbers(reader);
+    let amount = amount_column(reader);
     let chosen = reader
         .columns
         .name(amount.or_else(|| numbers.first().copied())?)
@@ -153,6 +142,29 @@ pub(super) fn default_number(reader: &Reader<'_>, parsed: &mut Parsed, func: Fun
         ));
     }
     Some(chosen)
+}
+
+/// The number columns that are not identifiers.
+fn numbers(reader: &Reader<'_>) -> Vec<usize> {
+    reader
+        .columns
+        .of_kind(ColumnKind::Number)
+        .into_iter()
+        .filter(|&index| !is_id(reader.columns.words(index)))
+        .collect()
+}
+
+/// The column of amounts: the first whose name says amount, revenue, total, sales, value,
+/// price or cost (in that order of preference).
+pub(super) fn amount_column(reader: &Reader<'_>) -> Option<usize> {
+    const AMOUNTS: &[&str] = &["amount", "revenue", "total", "sale", "value", "price", "cost"];
+    let numbers = numbers(reader);
+    AMOUNTS.iter().find_map(|amount| {
+        numbers
+            .iter()
+            .copied()
+            .find(|&index| reader.columns.words(index).iter().any(|word| word == amount))
+    })
 }
 
 /// The column that holds prices (for `most expensive`, `cheapest`).

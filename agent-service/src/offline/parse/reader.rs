@@ -28,7 +28,7 @@ const VOCABULARY: &str = "\
      larger smaller bigger exceeding exceeds equal equals not except excluding other std deviation \
      standard typical preview sample head percent anything sql query queries code method technical \
      explain detail details step compute computed calculate calculated dollars euros general thanks \
-     hello hi";
+     hello hi percentage proportion share fraction ratio often come comes";
 
 /// The words of [`VOCABULARY`], as a set.
 fn vocabulary() -> &'static HashSet<&'static str> {

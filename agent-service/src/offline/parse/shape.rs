@@ -20,7 +20,7 @@
 
 use super::super::intent::{Filter, Func, Grain, Measure, Order, Shape, Show};
 use super::keywords::{Rank, func, rank};
-use super::measure::{default_number, measure, measure_column, price_column};
+use super::measure::{default_func, default_number, measure, measure_column, price_column};
 use super::reader::Reader;
 use super::{Parsed, Talk};
 use crate::table::ColumnKind;
@@ -34,6 +34,7 @@ pub fn read(reader: &mut Reader<'_>, parsed: &mut Parsed) {
     let rank = rank(reader);
     parsed.shape = describe(reader)
         .or_else(|| missing(reader))
+        .or_else(|| share(reader, parsed))
         .or_else(|| correlation(reader, parsed))
         .or_else(|| distribution(reader, parsed, rank))
         .or_else(|| compare(reader, parsed))
@@ -43,6 +44,7 @@ pub fn read(reader: &mut Reader<'_>, parsed: &mut Parsed) {
         .or_else(|| ranking(reader, parsed, rank))
         .or_else(|| aggregate(reader, parsed))
         .or_else(|| grouped(reader, parsed))
+        .or_else(|| bare(reader, parsed))
         .or_else(|| matching_rows(reader, parsed));
     if parsed.shape.is_none() && parsed.column.is_none() {
         // A follow-up may name only a new column (`what about units?`).
@@ -85,17 +87,36 @@ fn missing(reader: &mut Reader<'_>) -> Option<Shape> {
     Some(Shape::Missing)
 }
 
+/// `what percentage of orders come from the West`: the filters say which rows are counted.
+fn share(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
+    let asks = reader.has(&["percentage", "percent", "proportion", "share", "fraction", "ratio"])
+        || reader.has_phrase(&[&["how", "often"]]);
+    if !asks || parsed.filters.is_empty() {
+        return None;
+    }
+    Some(Shape::Share {
+        condition: std::mem::take(&mut parsed.filters),
+    })
+}
+
 fn correlation(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
-    if !reader.has(&[
-        "correlation",
-        "correlated",
-        "correlate",
-        "correlates",
-        "relationship",
-        "related",
-        "relate",
-        "relates",
-    ]) && parsed.show != Some(Show::Scatter)
+    let versus = reader.has(&["vs", "versus", "against"])
+        && !parsed
+            .filters
+            .iter()
+            .any(|filter| matches!(filter, Filter::Is { negated: false, .. }));
+    if !versus
+        && !reader.has(&[
+            "correlation",
+            "correlated",
+            "correlate",
+            "correlates",
+            "relationship",
+            "related",
+            "relate",
+            "relates",
+        ])
+        && parsed.show != Some(Show::Scatter)
     {
         return None;
     }
@@ -417,6 +438,27 @@ fn grouped(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
         measure,
         group: Some(group),
         order: parsed.order.unwrap_or(Order::Label),
+        limit: None,
+    })
+}
+
+/// A number column named with nothing said about it, after `what`, `show` or with
+/// filters (`what were sales in Q1 2024?`): its total, or its average for prices, rates and
+/// the like. Not for follow-ups (`what about units?` keeps the previous function).
+fn bare(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
+    let asks = reader.has(&["what", "show", "tell", "give", "how"]) || !parsed.filters.is_empty();
+    if parsed.follow_up || !asks {
+        return None;
+    }
+    let column = measure_column(reader, Func::Sum)?;
+    parsed.column = Some(column.clone());
+    Some(Shape::Aggregate {
+        measure: Measure {
+            func: default_func(&column),
+            column: Some(column),
+        },
+        group: None,
+        order: Order::Label,
         limit: None,
     })
 }

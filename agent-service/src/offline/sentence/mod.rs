@@ -124,6 +124,7 @@ pub fn title(intent: &Intent) -> String {
         Shape::Correlation { x, y } => format!("correlation of {x} and {y}"),
         Shape::Scatter { x, y } => format!("{y} against {x}"),
         Shape::Compare { measure, values, .. } => format!("{} for {}", measure.words(), join_words(values, "vs")),
+        Shape::Share { condition } => format!("share of rows{}", filter_words(condition)),
         Shape::Missing => "missing values per column".into(),
         Shape::Describe => "every column: values, missing, distinct".into(),
         Shape::Summary => "the number columns: min, mean, median, max".into(),
@@ -210,6 +211,10 @@ pub fn plan(intent: &Intent) -> String {
             steps.push(compute(measure));
             steps.push("compare the groups".into());
         }
+        Shape::Share { condition } => steps.push(format!(
+            "count the rows{} and divide by the number of rows",
+            filter_words(condition)
+        )),
         Shape::Missing => steps.push("count the missing values of every column".into()),
         Shape::Describe => steps.push("count the values, missing values and distinct values of every column".into()),
         Shape::Summary => steps.push("compute the min, mean, median and max of every number column".into()),

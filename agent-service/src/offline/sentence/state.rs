@@ -35,6 +35,7 @@ pub fn state(intent: &Intent, table: &Table) -> String {
             format!("Each point is one row{filters}: {y} against {x}{shown}.")
         }
         Shape::Compare { measure, .. } => compare(measure, &filters, &result),
+        Shape::Share { condition } => share(&filter_words(condition), &filters, &result),
         Shape::Missing => missing(&filters, &result),
         Shape::Describe => describe(&result),
         Shape::Summary => summary(&result),
@@ -338,6 +339,19 @@ fn compare(measure: &Measure, filters: &str, result: &Result<'_>) -> String {
         )
     };
     format!("The {words}{filters}: {listed}; it is {comparison}.")
+}
+
+fn share(condition: &str, filters: &str, result: &Result<'_>) -> String {
+    let rows = result.number(0, "rows").unwrap_or(0.0);
+    match (result.number(0, "percent"), result.number(0, "matching")) {
+        (Some(percent), Some(matching)) => format!(
+            "Of the {} rows{filters}, {} ({}%) are rows{condition}.",
+            number(rows),
+            number(matching),
+            number(percent)
+        ),
+        _ => format!("No rows match{filters}, so there is no share to give."),
+    }
 }
 
 fn missing(filters: &str, result: &Result<'_>) -> String {

@@ -75,7 +75,7 @@ fn encode_turn(turn: &Turn) -> pb::ChatTurn {
         .zip(1..)
         .map(|(event, seq)| {
             RunEvent {
-                run_id: String::new(),
+                run_id: turn.run_id.clone().unwrap_or_default(),
                 seq,
                 event: event.clone(),
             }

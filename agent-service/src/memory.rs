@@ -26,6 +26,10 @@ pub struct Turn {
     pub question: String,
     /// Every event of the answer, `done` excluded.
     pub answer: Vec<Event>,
+    /// The run that answered: a turn is appended once per run, so a run resumed after a
+    /// crash between its append and its checkpoint does not remember its answer twice.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub run_id: Option<String>,
     /// What the analyst keeps for follow-ups (the query it ran, the chart it drew...).
     #[serde(default)]
     pub notes: BTreeMap<String, serde_json::Value>,
@@ -89,13 +93,15 @@ impl Memories {
         Ok(memory)
     }
 
-    /// Appends `turn` (and the analyst's new preferences and suggestion) to the memory of
-    /// `scope` in one statement, then refreshes the cache. Returns the new memory.
+    /// Appends `turn` (and the analyst's new suggestion) to the memory of `scope` in one
+    /// statement, then refreshes the cache; a turn of a run already remembered is not
+    /// appended again. Returns the memory.
     #[tracing::instrument(skip_all, fields(user_id = %scope.user.0, session_id = %scope.session.0))]
     pub async fn append(&self, scope: &Scope, turn: Turn, pending_suggestion: Option<String>) -> Result<Memory, Error> {
+        let run_id = turn.run_id.clone();
         let turn = serde_json::to_value(&turn)?;
         let suggestion = serde_json::to_value(&pending_suggestion)?;
-        let sqlx::types::Json(memory): sqlx::types::Json<Memory> = sqlx::query_scalar(
+        let appended: Option<sqlx::types::Json<Memory>> = sqlx::query_scalar(
             "INSERT INTO memories (user_id, session_id, file_id, data) \
              VALUES ($1, $2, $3, jsonb_build_object('turns', jsonb_build_array($4::jsonb), \
                      'preferences', '{}'::jsonb, 'pending_suggestion', $5::jsonb)) \
@@ -104,6 +110,8 @@ impl Memories {
                         COALESCE(memories.data->'turns', '[]'::jsonb) || jsonb_build_array($4::jsonb)), \
                         '{pending_suggestion}', $5::jsonb), \
                updated_at = now() \
+             WHERE $6::text IS NULL OR NOT COALESCE(memories.data->'turns', '[]'::jsonb) \
+                   @> jsonb_build_array(jsonb_build_object('run_id', $6::text)) \
              RETURNING data",
         )
         .bind(scope.user.0)
@@ -111,8 +119,14 @@ impl Memories {
         .bind(&scope.file.0)
         .bind(turn)
         .bind(suggestion)
-        .fetch_one(&self.pool)
+        .bind(run_id)
+        .fetch_optional(&self.pool)
         .await?;
+        let Some(sqlx::types::Json(memory)) = appended else {
+            tracing::info!("this run's turn is already remembered");
+            self.cache.delete(&cache_key(scope)).await;
+            return self.load(scope).await;
+        };
         self.cache
             .set(&cache_key(scope), &serde_json::to_string(&memory)?)
             .await;
@@ -187,6 +201,7 @@ mod tests {
         Turn {
             question: question.into(),
             answer: vec![Event::Text { delta: "42".into() }],
+            run_id: None,
             notes: BTreeMap::new(),
             created_at: OffsetDateTime::UNIX_EPOCH,
         }
@@ -239,5 +254,22 @@ mod tests {
                 "{file}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn a_run_is_remembered_once_however_often_its_turn_is_appended() {
+        let db = TestDb::create().await;
+        let memories = store(&db).await;
+        let scope = scope("f");
+        let of_run = |question: &str, run: &str| Turn {
+            run_id: Some(run.into()),
+            ..turn(question)
+        };
+        memories.append(&scope, of_run("first", "run-1"), None).await.expect("append");
+        let again = memories.append(&scope, of_run("first", "run-1"), None).await;
+        assert_eq!(again.expect("append again").turns.len(), 1, "the same run once");
+        let next = memories.append(&scope, of_run("second", "run-2"), None).await;
+        assert_eq!(next.expect("append").turns.len(), 2);
+        assert_eq!(memories.load(&scope).await.expect("load").turns.len(), 2);
     }
 }

@@ -276,6 +276,7 @@ async fn save_memory(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) ->
     let turn = Turn {
         question: state.question.clone(),
         answer: state.answer.clone(),
+        run_id: Some(ctx.run_id().to_string()),
         notes,
         created_at: time::OffsetDateTime::now_utc(),
     };

@@ -265,7 +265,10 @@ mod tests {
             run_id: Some(run.into()),
             ..turn(question)
         };
-        memories.append(&scope, of_run("first", "run-1"), None).await.expect("append");
+        memories
+            .append(&scope, of_run("first", "run-1"), None)
+            .await
+            .expect("append");
         let again = memories.append(&scope, of_run("first", "run-1"), None).await;
         assert_eq!(again.expect("append again").turns.len(), 1, "the same run once");
         let next = memories.append(&scope, of_run("second", "run-2"), None).await;

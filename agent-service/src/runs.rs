@@ -329,7 +329,8 @@ impl Runs {
         let live = self.live();
         let running = live
             .values()
-            .filter(|run| run.scope.user == user && run.scope.session == session && !run.cancel.is_cancelled());
+            .filter(|run| run.scope.user == user && run.scope.session == session)
+            .filter(|run| !run.is_done() && !run.cancel.is_cancelled());
         let mut cancelled = false;
         for run in running {
             run.cancel.cancel();
@@ -505,6 +506,11 @@ mod tests {
         });
         drop(follower);
         tokio::time::sleep(Duration::from_millis(100)).await;
+        assert!(!live.cancel.is_cancelled());
+        assert!(
+            !runs.cancel(live.scope.user, live.scope.session),
+            "nothing is running any more: nothing to cancel"
+        );
         assert!(!live.cancel.is_cancelled());
     }
 

@@ -268,6 +268,12 @@ async fn a_run_streams_every_event_type_in_order_and_ends_with_done_then_is_reme
         .collect();
     assert_eq!(text, "East has the largest total, 20000.");
 
+    let nothing = app.chat(reqwest::Method::POST, "/chat/cancel", &token).await;
+    assert_eq!(
+        nothing.json::<Value>().await.expect("json")["cancelled"],
+        false,
+        "a finished answer is not running"
+    );
     let history = app.history(&token).await;
     assert_eq!(history.len(), 1);
     assert_eq!(history[0]["question"], "total by region, and the impossible");

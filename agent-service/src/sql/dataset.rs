@@ -33,6 +33,11 @@ use super::{SqlError, first_line};
 /// `INFER_SCHEMA_ROWS`).
 pub const INFER_SCHEMA_ROWS: usize = 10_000;
 
+/// Files up to this size on disk are read into memory on their first query and queried
+/// there (a few times their size in memory at most, as Polars columns); larger ones are
+/// scanned for every query. With the cache's capacity this bounds the memory datasets use.
+pub const IN_MEMORY_MAX_BYTES: u64 = 128 * 1024 * 1024;
+
 /// How a dataset is stored, as file-service records it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -152,6 +157,8 @@ pub(super) struct Opened {
     pub frame: LazyFrame,
     /// Whether reopening with every row inferred could change the column types.
     pub can_widen: bool,
+    /// Whether the frame is data in memory rather than a scan of the file.
+    pub in_memory: bool,
 }
 
 /// A bounded cache of datasets' frames, least recently used first out. Cloning it is
@@ -159,14 +166,43 @@ pub(super) struct Opened {
 #[derive(Clone)]
 pub struct Datasets {
     cache: Arc<Mutex<LruCache<Uuid, Opened>>>,
+    in_memory_max_bytes: u64,
 }
 
 impl Datasets {
-    /// A cache holding at most `capacity` datasets (at least one).
+    /// A cache holding at most `capacity` datasets (at least one); files up to
+    /// [`IN_MEMORY_MAX_BYTES`] are kept in memory.
     pub fn new(capacity: usize) -> Self {
         Self {
             cache: Arc::new(Mutex::new(LruCache::new(capacity.max(1)))),
+            in_memory_max_bytes: IN_MEMORY_MAX_BYTES,
         }
+    }
+
+    /// Keeps files of at most `bytes` on disk in memory instead (0: none).
+    pub fn in_memory_up_to(self, bytes: u64) -> Self {
+        Self {
+            in_memory_max_bytes: bytes,
+            ..self
+        }
+    }
+
+    /// Whether `spec`'s file is small enough to be read into memory once and queried there:
+    /// a scan parses the whole file again for every query.
+    pub(super) fn fits_in_memory(&self, spec: &DatasetSpec) -> bool {
+        std::fs::metadata(&spec.path).is_ok_and(|file| file.len() <= self.in_memory_max_bytes)
+    }
+
+    /// Caches `data`, the whole of `spec`'s dataset, in place of its scan.
+    pub(super) fn keep_in_memory(&self, spec: &DatasetSpec, data: DataFrame) -> Opened {
+        let opened = Opened {
+            frame: data.lazy(),
+            // Every row was read with these types.
+            can_widen: false,
+            in_memory: true,
+        };
+        self.lock().insert(spec.file_id, opened.clone());
+        opened
     }
 
     /// Drops the cached frame of `file_id` (its file was deleted).
@@ -234,6 +270,7 @@ fn open(spec: &DatasetSpec, inference: Inference) -> Result<Opened, SqlError> {
     Ok(Opened {
         frame,
         can_widen: inference == Inference::Head && spec.format != DatasetFormat::Parquet,
+        in_memory: false,
     })
 }
 

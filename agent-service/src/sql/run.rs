@@ -31,7 +31,7 @@ use polars::sql::SQLContext;
 use tokio::sync::oneshot;
 use tokio_util::sync::CancellationToken;
 
-use super::dataset::{DatasetSpec, Datasets};
+use super::dataset::{DatasetSpec, Datasets, Opened};
 use super::{SqlError, TABLE, cells, check, first_line};
 use crate::table::Table;
 
@@ -150,6 +150,19 @@ fn panicked(panic: &(dyn std::any::Any + Send)) -> SqlError {
     }
 }
 
+/// What a query that gave no frame says.
+fn stopped(stop: Stop) -> SqlError {
+    match stop {
+        Stop::Interrupted(error) => error,
+        Stop::Failed(PolarsError::IO { error, .. }) => SqlError::Dataset {
+            reason: first_line(&error.to_string()),
+        },
+        Stop::Failed(error) => SqlError::Invalid {
+            message: first_line(&error.to_string()),
+        },
+    }
+}
+
 /// Why an attempt gave no frame.
 enum Stop {
     /// Polars refused or failed the query.
@@ -171,7 +184,7 @@ struct Job {
 
 impl Job {
     fn run(&self) -> Result<Table, SqlError> {
-        let opened = self.datasets.frame(&self.dataset)?;
+        let opened = self.in_memory(self.datasets.frame(&self.dataset)?)?;
         let frame = match self.attempt(opened.frame) {
             Err(Stop::Failed(error)) if opened.can_widen && needs_every_row(&error) => {
                 tracing::debug!(%error, "reopening the dataset with types inferred from every row");
@@ -179,16 +192,22 @@ impl Job {
             }
             other => other,
         };
-        match frame {
-            Ok(frame) => Ok(cells::table(&frame, self.max_rows)),
-            Err(Stop::Interrupted(error)) => Err(error),
-            Err(Stop::Failed(PolarsError::IO { error, .. })) => Err(SqlError::Dataset {
-                reason: first_line(&error.to_string()),
-            }),
-            Err(Stop::Failed(error)) => Err(SqlError::Invalid {
-                message: first_line(&error.to_string()),
-            }),
+        frame.map(|frame| cells::table(&frame, self.max_rows)).map_err(stopped)
+    }
+
+    /// `opened`, read into memory first when the dataset is small enough and is not yet
+    /// (see [`Datasets::fits_in_memory`]); reading it is part of this query's time.
+    fn in_memory(&self, opened: Opened) -> Result<Opened, SqlError> {
+        if opened.in_memory || !self.datasets.fits_in_memory(&self.dataset) {
+            return Ok(opened);
         }
+        let read = match self.collect(opened.frame) {
+            Err(Stop::Failed(error)) if opened.can_widen && needs_every_row(&error) => {
+                self.collect(self.datasets.reopen_fully(&self.dataset)?.frame)
+            }
+            other => other,
+        };
+        Ok(self.datasets.keep_in_memory(&self.dataset, read.map_err(stopped)?))
     }
 
     fn interrupted(&self) -> Option<SqlError> {
@@ -205,11 +224,16 @@ impl Job {
         let mut context = SQLContext::new();
         context.register(TABLE, frame);
         let planned = context.execute(&self.query).map_err(Stop::Failed)?;
+        let cap = IdxSize::try_from(self.max_rows.saturating_add(1)).unwrap_or(IdxSize::MAX);
+        self.collect(planned.limit(cap))
+    }
+
+    /// Runs `frame` on Polars' pool, watching the deadline and the cancellation.
+    fn collect(&self, frame: LazyFrame) -> Result<DataFrame, Stop> {
         if let Some(reason) = self.interrupted() {
             return Err(Stop::Interrupted(reason));
         }
-        let cap = IdxSize::try_from(self.max_rows.saturating_add(1)).unwrap_or(IdxSize::MAX);
-        let running = planned.limit(cap).collect_concurrently().map_err(Stop::Failed)?;
+        let running = frame.collect_concurrently().map_err(Stop::Failed)?;
         let mut pause = Duration::from_micros(100);
         loop {
             if let Some(result) = running.fetch() {

@@ -479,3 +479,35 @@ fn cancellation_reaches_the_running_polars_query() {
         "Polars ran {cut:?} of the {uncut:?} the whole query takes"
     );
 }
+
+#[tokio::test]
+async fn a_small_dataset_is_read_once_and_queried_in_memory() {
+    let scratch = Scratch::new();
+    let path = scratch.write("small.csv", "n\n1\n2\n3\n");
+    let dataset = spec(&path, csv());
+    let datasets = Datasets::new(4);
+    let first = run(&datasets, &dataset, "SELECT SUM(n) AS total FROM data")
+        .await
+        .expect("first");
+    assert_eq!(column(&first, "total"), [&serde_json::json!(6)]);
+    std::fs::remove_file(&path).expect("remove");
+    let second = run(&datasets, &dataset, "SELECT COUNT(*) AS rows FROM data").await;
+    assert_eq!(
+        column(&second.expect("answered from memory"), "rows"),
+        [&serde_json::json!(3)]
+    );
+}
+
+#[tokio::test]
+async fn a_dataset_over_the_memory_limit_is_scanned_for_every_query() {
+    let scratch = Scratch::new();
+    let path = scratch.write("large.csv", "n\n1\n2\n3\n");
+    let dataset = spec(&path, csv());
+    let datasets = Datasets::new(4).in_memory_up_to(0);
+    run(&datasets, &dataset, "SELECT SUM(n) AS total FROM data")
+        .await
+        .expect("first");
+    std::fs::remove_file(&path).expect("remove");
+    let second = run(&datasets, &dataset, "SELECT COUNT(*) AS rows FROM data").await;
+    assert!(matches!(second, Err(SqlError::Dataset { .. })), "{second:?}");
+}

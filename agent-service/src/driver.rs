@@ -159,10 +159,7 @@ mod tests {
     fn kind(event: &Event) -> String {
         match event {
             Event::Status { node, phase, .. } => format!("{node}:{phase:?}"),
-            other => serde_json::to_value(other)
-                .ok()
-                .and_then(|json| json["type"].as_str().map(str::to_owned))
-                .unwrap_or_default(),
+            other => other.kind().to_owned(),
         }
     }
 

@@ -95,6 +95,23 @@ pub enum Event {
     },
 }
 
+impl Event {
+    /// Its type, as in `{"type": …}` and the SSE `event:` field.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Status { .. } => "status",
+            Self::Text { .. } => "text",
+            Self::Code { .. } => "code",
+            Self::Table(_) => "table",
+            Self::Chart { .. } => "chart",
+            Self::Image { .. } => "image",
+            Self::Usage { .. } => "usage",
+            Self::Error { .. } => "error",
+            Self::Done { .. } => "done",
+        }
+    }
+}
+
 /// An event with its place in its run.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RunEvent {
@@ -245,6 +262,7 @@ mod tests {
         ];
         for event in events {
             let mut own = serde_json::to_value(&event).expect("json");
+            assert_eq!(own["type"], event.kind());
             if let Some(columns) = own["data"].get_mut("columns") {
                 *columns = json!(["n"]);
             }

@@ -49,20 +49,7 @@ async fn answer(deps: &Deps, question: &str) -> (Analysis, Vec<Event>) {
 }
 
 fn kinds(events: &[Event]) -> Vec<&'static str> {
-    events
-        .iter()
-        .map(|event| match event {
-            Event::Status { .. } => "status",
-            Event::Text { .. } => "text",
-            Event::Code { .. } => "code",
-            Event::Table(_) => "table",
-            Event::Chart { .. } => "chart",
-            Event::Image { .. } => "image",
-            Event::Usage { .. } => "usage",
-            Event::Error { .. } => "error",
-            Event::Done { .. } => "done",
-        })
-        .collect()
+    events.iter().map(Event::kind).collect()
 }
 
 #[tokio::test]

@@ -126,23 +126,9 @@ pub(super) async fn ask(deps: &Deps, schema: &[crate::table::Column], question: 
     }
 }
 
-fn kind(event: &Event) -> &'static str {
-    match event {
-        Event::Status { .. } => "status",
-        Event::Text { .. } => "text",
-        Event::Code { .. } => "code",
-        Event::Table(_) => "table",
-        Event::Chart { .. } => "chart",
-        Event::Image { .. } => "image",
-        Event::Usage { .. } => "usage",
-        Event::Error { .. } => "error",
-        Event::Done { .. } => "done",
-    }
-}
-
 /// The content kinds, a run of `code` events (a query retried) counted once.
 fn kinds(content: &[Event]) -> Vec<&'static str> {
-    let mut kinds: Vec<&'static str> = content.iter().map(kind).collect();
+    let mut kinds: Vec<&'static str> = content.iter().map(Event::kind).collect();
     kinds.dedup_by(|a, b| *a == "code" && *b == "code");
     kinds
 }

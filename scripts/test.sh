@@ -27,7 +27,9 @@ step() { # NAME COMMAND...
 
 step format cargo fmt --all -- --check
 step lint cargo clippy --workspace --all-targets -- -D warnings
-# The offline analyst's question bank runs on its own so that its pass rate shows in the output.
+# The offline analyst's question bank runs on its own so that its pass rate shows in the output:
+# `--skip` only keeps the workspace run from running it a second time; it is not skipped, the
+# question-bank step right after runs it (and fails the build if any question is answered wrong).
 BANK=offline::bank::the_question_bank_is_answered_correctly
 step rust-tests cargo test --workspace -- --skip "$BANK"
 step question-bank cargo test -p agent-service --lib -- --exact "$BANK" --nocapture

@@ -163,14 +163,15 @@ mod tests {
         }
     }
 
-    #[tokio::test]
-    async fn a_run_streams_statuses_and_content_in_order_and_ends_with_done() {
-        let world = world().await;
+    /// Starts a run of "total by region" (after `before` had the live run) and reads all of
+    /// it as a client would.
+    async fn answered(world: &World, before: impl FnOnce(&Live)) -> Vec<Event> {
         let live = world
             .runs
             .start(world.deps.scope.clone(), &world.deps.dataset, "q")
             .await
             .expect("start");
+        before(&live);
         let follower = live.follow(0);
         spawn(
             world.runs.clone(),
@@ -178,7 +179,13 @@ mod tests {
             world.deps.clone(),
             Start::Fresh("total by region".into()),
         );
-        let events: Vec<Event> = follower.map(|event| event.event).collect().await;
+        follower.map(|event| event.event).collect().await
+    }
+
+    #[tokio::test]
+    async fn a_run_streams_statuses_and_content_in_order_and_ends_with_done() {
+        let world = world().await;
+        let events = answered(&world, |_| {}).await;
         let kinds: Vec<String> = events.iter().map(kind).collect();
         assert_eq!(kinds.first().map(String::as_str), Some("load_memory:Started"));
         assert_eq!(kinds.last().map(String::as_str), Some("done"));
@@ -205,20 +212,7 @@ mod tests {
     #[tokio::test]
     async fn a_cancelled_run_says_so_saves_nothing_and_frees_the_session() {
         let world = world().await;
-        let live = world
-            .runs
-            .start(world.deps.scope.clone(), &world.deps.dataset, "q")
-            .await
-            .expect("start");
-        live.cancel.cancel();
-        let follower = live.follow(0);
-        spawn(
-            world.runs.clone(),
-            Arc::clone(&live),
-            world.deps.clone(),
-            Start::Fresh("total by region".into()),
-        );
-        let events: Vec<Event> = follower.map(|event| event.event).collect().await;
+        let events = answered(&world, |live| live.cancel.cancel()).await;
         assert!(
             events
                 .iter()

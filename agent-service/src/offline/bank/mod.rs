@@ -16,7 +16,6 @@ mod survey;
 use polars::prelude::*;
 
 use super::NOTE;
-use crate::events::Event;
 
 /// An answer with a number: the SQL, the table, the sentence.
 pub const NUMBER: &[&str] = &["code", "table", "text"];
@@ -190,14 +189,7 @@ async fn a_trend_with_too_few_points_is_redrawn_finer_and_its_intent_remembered(
     let world = run::world(&sensors::bank()).await;
     let schema = run::schema(&world.deps).await;
     let answer = run::ask(&world.deps, &schema, "How did the temperature change over time?").await;
-    let queries: Vec<&str> = answer
-        .content
-        .iter()
-        .filter_map(|event| match event {
-            Event::Code { source, .. } => Some(source.as_str()),
-            _ => None,
-        })
-        .collect();
+    let queries = run::queries(&answer.content);
     assert_eq!(queries.len(), 2, "{queries:?}");
     assert!(
         queries[0].contains("AS \"day\"") && queries[1].contains("AS \"hour\""),

@@ -126,6 +126,17 @@ pub(super) async fn ask(deps: &Deps, schema: &[crate::table::Column], question: 
     }
 }
 
+/// The queries an answer showed, in order.
+pub(super) fn queries(content: &[Event]) -> Vec<&str> {
+    content
+        .iter()
+        .filter_map(|event| match event {
+            Event::Code { source, .. } => Some(source.as_str()),
+            _ => None,
+        })
+        .collect()
+}
+
 /// The content kinds, a run of `code` events (a query retried) counted once.
 fn kinds(content: &[Event]) -> Vec<&'static str> {
     let mut kinds: Vec<&'static str> = content.iter().map(Event::kind).collect();
@@ -274,14 +285,7 @@ pub(super) async fn run(bank: Bank) -> (usize, usize, Vec<String>) {
             total += 1;
             let answer = ask(&deps, &schema, case.question).await;
             if std::env::var_os("OFFLINE_BANK_VERBOSE").is_some() {
-                let sql: Vec<&str> = answer
-                    .content
-                    .iter()
-                    .filter_map(|event| match event {
-                        Event::Code { source, .. } => Some(source.as_str()),
-                        _ => None,
-                    })
-                    .collect();
+                let sql = queries(&answer.content);
                 println!("Q: {}\n   SQL: {sql:?}\n   A: {}", case.question, text(&answer.content));
             }
             match verdict(case, expected.as_ref(), &answer) {

@@ -345,3 +345,57 @@ stop_children() {
     done
     wait 2>/dev/null || true
 }
+
+# ---------------------------------------------------------------------------------------------
+# Frontend (Node.js, npm, Chromium)
+
+SEXTANT_FRONTEND=$SEXTANT_ROOT/frontend
+
+# Checks for Node.js 20+ and npm, installing Debian's when root and missing.
+ensure_node() {
+    if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+        apt_install nodejs npm || die "Node.js 20+ and npm not found. Install them (e.g. sudo apt-get install -y nodejs npm) and retry."
+    fi
+    local major
+    major=$(node -p 'process.versions.node.split(".")[0]')
+    ((major >= 20)) || die "Node.js $(node --version) is too old for the frontend; it needs 20 or newer."
+    export NEXT_TELEMETRY_DISABLED=1
+}
+
+# Installs the frontend's packages with `npm ci` from the committed lock file, unless
+# node_modules already holds exactly that lock file's packages.
+ensure_node_modules() {
+    ensure_node
+    local installed=$SEXTANT_FRONTEND/node_modules/.package-lock.json
+    if [[ -e $installed && $installed -nt $SEXTANT_FRONTEND/package-lock.json ]]; then
+        return 0
+    fi
+    say "installing the frontend's packages (npm ci)"
+    (cd "$SEXTANT_FRONTEND" && npm ci --no-audit --no-fund) ||
+        die "npm ci failed in frontend/ (is the npm registry reachable?)"
+}
+
+# Builds the static export into frontend/out unless it is newer than every source file.
+build_frontend() {
+    ensure_node_modules
+    local out=$SEXTANT_FRONTEND/out/index.html newer
+    if [[ -e $out && -e $SEXTANT_FRONTEND/out/csp-hashes.txt ]]; then
+        newer=$(find "$SEXTANT_FRONTEND" \( -name node_modules -o -name out -o -name .next -o -name e2e \) -prune \
+            -o -type f -newer "$out" -print -quit)
+        [[ -z $newer ]] && return 0
+    fi
+    say "building the web app (next build)"
+    (cd "$SEXTANT_FRONTEND" && npm run build) || die "the frontend build failed (npm run build in frontend/)"
+    [[ -e $out ]] || die "npm run build wrote no $out"
+}
+
+# Exports SEXTANT_CHROMIUM: Debian's Chromium, installed with apt when missing (never a
+# downloaded browser).
+ensure_chromium() {
+    SEXTANT_CHROMIUM=${SEXTANT_CHROMIUM:-/usr/bin/chromium}
+    if [[ ! -x $SEXTANT_CHROMIUM ]]; then
+        apt_install chromium || die "Chromium not found at $SEXTANT_CHROMIUM. Install it: sudo apt-get install -y chromium"
+        [[ -x $SEXTANT_CHROMIUM ]] || die "installed chromium but found no $SEXTANT_CHROMIUM"
+    fi
+    export SEXTANT_CHROMIUM
+}

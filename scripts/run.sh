@@ -5,7 +5,11 @@
 # Each service gets its settings below; a variable you export yourself wins (AUTH_LISTEN_ADDR,
 # AUTH_DATABASE_URL, JWT_KEY_FILES, AUTH_URL, ...), and everything else you export (RUST_LOG,
 # LOG_FORMAT, LLM_PROVIDER, LLM_BASE_URL, LLM_MODEL, LLM_API_KEY, ...) reaches every service.
-# SEXTANT_DATA_DIR (default ./data) holds keys/, files/ and logs/.
+# SEXTANT_DATA_DIR (default ./data) holds keys/, files/ and logs/. The browser app is built from
+# frontend/ (npm ci, next build) and served by the gateway at its root; FRONTEND_DIR set to an
+# export of your own skips that build.
+# For the browser tests (scripts/e2e.sh): SEXTANT_PROFILE=debug runs the debug build and
+# SEXTANT_DB_PREFIX (default sextant) names the databases.
 set -euo pipefail
 # shellcheck source=scripts/lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -108,16 +112,32 @@ check_ports # before a long build, and again before starting
 cargo_env
 ensure_postgres
 ensure_redis
-for db in sextant_auth sextant_session sextant_file sextant_agent; do ensure_database "$db"; done
-: "${AUTH_DATABASE_URL:=$(pg_url_for sextant_auth)}"
-: "${SESSION_DATABASE_URL:=$(pg_url_for sextant_session)}"
-: "${FILE_DATABASE_URL:=$(pg_url_for sextant_file)}"
-: "${AGENT_DATABASE_URL:=$(pg_url_for sextant_agent)}"
+DB=${SEXTANT_DB_PREFIX:-sextant}
+for db in "${DB}_auth" "${DB}_session" "${DB}_file" "${DB}_agent"; do ensure_database "$db"; done
+: "${AUTH_DATABASE_URL:=$(pg_url_for "${DB}_auth")}"
+: "${SESSION_DATABASE_URL:=$(pg_url_for "${DB}_session")}"
+: "${FILE_DATABASE_URL:=$(pg_url_for "${DB}_file")}"
+: "${AGENT_DATABASE_URL:=$(pg_url_for "${DB}_agent")}"
 : "${FILE_STORAGE_DIR:=$DATA_DIR/files}"
 
-say "building release binaries (the first build takes a while)"
-cargo build --release --workspace --bins
-BIN=$CARGO_TARGET_DIR/release
+if [[ -z ${FRONTEND_DIR:-} ]]; then
+    build_frontend
+    FRONTEND_DIR=$SEXTANT_FRONTEND/out
+fi
+
+case ${SEXTANT_PROFILE:-release} in
+release)
+    say "building release binaries (the first build takes a while)"
+    cargo build --release --workspace --bins
+    BIN=$CARGO_TARGET_DIR/release
+    ;;
+debug)
+    say "building debug binaries"
+    cargo build --workspace --bins
+    BIN=$CARGO_TARGET_DIR/debug
+    ;;
+*) die "SEXTANT_PROFILE must be release or debug, not '$SEXTANT_PROFILE'" ;;
+esac
 for name in "${SERVICES[@]}"; do
     [[ -x $BIN/$name ]] || die "the build produced no $BIN/$name"
 done
@@ -158,11 +178,7 @@ start_service agent-service AGENT_LISTEN_ADDR="$AGENT_LISTEN_ADDR" \
     AGENT_DATABASE_URL="$AGENT_DATABASE_URL" REDIS_URL="$REDIS_URL" AUTH_URL="$AUTH_URL" \
     SESSION_URL="$SESSION_URL" FILE_URL="$FILE_URL"
 start_service gateway GATEWAY_LISTEN_ADDR="$GATEWAY_LISTEN_ADDR" AUTH_URL="$AUTH_URL" \
-    SESSION_URL="$SESSION_URL" FILE_URL="$FILE_URL" AGENT_URL="$AGENT_URL"
-
-# Frontend: arrives with a later issue. It starts here as one more child (the Next.js server on
-# 127.0.0.1:3000, log in $LOG_DIR/frontend.log), joins the readiness wait below, and its URL
-# becomes the first line of the banner. Nothing serves :3000 yet.
+    SESSION_URL="$SESSION_URL" FILE_URL="$FILE_URL" AGENT_URL="$AGENT_URL" FRONTEND_DIR="$FRONTEND_DIR"
 
 # --- ready? ----------------------------------------------------------------------------------
 ready_timeout=${SEXTANT_READY_TIMEOUT:-60}
@@ -179,11 +195,11 @@ done
 
 cat <<EOF
 
-  Sextant is running.
+  Sextant is running. Open $GATEWAY_HTTP/ in your browser.
 
+    web app        $GATEWAY_HTTP/
     API (gateway)  $GATEWAY_HTTP/api/v1/gateway
     health         $GATEWAY_HTTP/healthz   ready: $GATEWAY_HTTP/readyz   metrics: $GATEWAY_HTTP/metrics
-    web app        none yet (arrives with the frontend)
     logs           $LOG_DIR/<service>.log
     PostgreSQL     $(redact_url "$PG_SERVER_URL")   Redis: $(redact_url "$REDIS_URL")
 

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# make test (and so CI): formatting, lints, then every Rust test against real PostgreSQL and
-# Redis. Stops at the first failing step and names it.
+# make test (and so CI): formatting, lints, every Rust test against real PostgreSQL and Redis,
+# the frontend's type check and unit tests, then the browser end-to-end tests in headless
+# Chromium against the whole stack (scripts/e2e.sh). Stops at the first failing step and
+# names it.
 #
 # The Rust tests read TEST_DATABASE_URL (a server URL; each test creates a fresh database on
 # it) and TEST_REDIS_URL (each test uses its own key prefix).
@@ -34,8 +36,9 @@ BANK=offline::bank::the_question_bank_is_answered_correctly
 step rust-tests cargo test --workspace -- --skip "$BANK"
 step question-bank cargo test -p agent-service --lib -- --exact "$BANK" --nocapture
 
-# Frontend: arrives with a later issue. Its unit tests (npm ci && npm test in frontend/) and the
-# browser end-to-end tests (headless Chromium against the stack that run.sh starts) go here as
-# further steps. None exist yet, so none run.
+ensure_node_modules
+step frontend-types npm --prefix frontend run typecheck
+step frontend-unit npm --prefix frontend test
+step e2e bash scripts/e2e.sh
 
-say "all steps passed: format, lint, rust-tests, question-bank"
+say "all steps passed: format, lint, rust-tests, question-bank, frontend-types, frontend-unit, e2e"

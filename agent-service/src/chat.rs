@@ -6,6 +6,8 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio_util::sync::CancellationToken;
+
 use crate::Error;
 use crate::analysis::Deps;
 use crate::domain::{Question, Scope, SessionId, UserId};
@@ -86,6 +88,17 @@ impl Chat {
             Start::Fresh(question.as_str().to_owned()),
         );
         Ok(live)
+    }
+
+    /// The questions the offline analyst offers about `dataset` (see
+    /// [`crate::offline::suggest`]), read from its columns alone.
+    pub async fn suggestions(&self, dataset: &DatasetSpec) -> Result<Vec<String>, Error> {
+        let schema = self
+            .datasets
+            .schema(dataset, self.limits, &CancellationToken::new())
+            .await
+            .map_err(|error| Error::DatasetUnreadable(error.to_string()))?;
+        Ok(crate::offline::suggest::suggestions(&schema))
     }
 
     /// Resumes every run a dead process left `running`, from its last checkpoint; returns

@@ -63,6 +63,10 @@ pub struct Config {
     /// Who answers: `offline`, the built-in analyst (no key, no network).
     #[arg(long, env = "LLM_PROVIDER", value_enum, default_value_t = LlmProvider::Offline)]
     pub llm_provider: LlmProvider,
+    /// The offline analyst's pause after each word of its prose, in milliseconds, so that
+    /// its answers stream as a model's do; default 0 (each reply at once).
+    #[arg(long, env = "OFFLINE_WORD_PAUSE_MS", default_value_t = 0)]
+    pub offline_word_pause_ms: u64,
     /// Finished runs and their checkpoints are deleted after this many hours (memory is
     /// kept); default 168 (a week).
     #[arg(long, env = "AGENT_RUN_RETENTION_HOURS", default_value_t = 168)]

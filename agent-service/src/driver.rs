@@ -12,7 +12,7 @@ use crate::analysis::{self, Analysis, Deps};
 use crate::events::{Event, Phase};
 use crate::graph::{Event as GraphEvent, GraphError, Outcome as GraphOutcome};
 use crate::runs::{Live, Outcome, Runs};
-use crate::sql::{Limits, SqlError};
+use crate::sql::SqlError;
 use crate::table::Column;
 
 /// How a run begins.
@@ -45,16 +45,8 @@ pub fn spawn(runs: Runs, live: Arc<Live>, deps: Deps, start: Start) -> tokio::ta
 
 /// The columns of the run's dataset.
 async fn schema(live: &Live, deps: &Deps) -> Result<Vec<Column>, Outcome> {
-    let limits = Limits {
-        max_rows: 0,
-        ..deps.limits
-    };
-    match deps
-        .datasets
-        .execute(&deps.dataset, "SELECT * FROM data LIMIT 0", limits, &live.cancel)
-        .await
-    {
-        Ok(output) => Ok(output.table.columns),
+    match deps.datasets.schema(&deps.dataset, deps.limits, &live.cancel).await {
+        Ok(columns) => Ok(columns),
         Err(SqlError::Cancelled) => Err(cancelled(live)),
         Err(error) => Err(failed(live, "dataset_unreadable", error.to_string())),
     }

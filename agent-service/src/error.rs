@@ -40,6 +40,9 @@ pub enum Error {
     /// The checkpoint store failed.
     #[error("checkpoints: {0}")]
     Checkpoints(#[from] crate::graph::GraphError),
+    /// The active dataset could not be read; the cause is logged, never sent.
+    #[error("the dataset could not be read: {0}")]
+    DatasetUnreadable(String),
     /// A request field is malformed (not a question: an id, say).
     #[error("{0}")]
     InvalidArgument(String),
@@ -56,6 +59,7 @@ impl Error {
             Self::Dependency { .. } | Self::Database(_) => "unavailable",
             Self::Token(_) => "invalid_token",
             Self::Corrupt(_) | Self::Checkpoints(_) => "internal",
+            Self::DatasetUnreadable(_) => "dataset_unreadable",
             Self::InvalidArgument(_) => "invalid_argument",
         }
     }
@@ -82,6 +86,10 @@ impl From<Error> for Status {
                 }
             }
             Error::InvalidArgument(message) => Status::invalid_argument(message),
+            Error::DatasetUnreadable(cause) => {
+                tracing::warn!(%cause, "dataset unreadable");
+                Status::failed_precondition("the dataset could not be read")
+            }
             Error::Checkpoints(cause) => {
                 tracing::error!(error = %cause, "checkpoint store failure");
                 Status::internal("internal error")

@@ -152,6 +152,15 @@ impl pb::agent_service_server::AgentService for AgentService {
         Ok(Response::new(pb::DeleteChatHistoryResponse {}))
     }
 
+    async fn suggest_questions(
+        &self,
+        request: Request<pb::SuggestQuestionsRequest>,
+    ) -> Result<Response<pb::SuggestQuestionsResponse>, Status> {
+        let (_, dataset) = self.active(request.metadata()).await?;
+        let questions = self.chat.suggestions(&dataset.spec).await?;
+        Ok(Response::new(pb::SuggestQuestionsResponse { questions }))
+    }
+
     async fn forget_session(
         &self,
         request: Request<pb::ForgetSessionRequest>,

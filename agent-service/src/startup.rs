@@ -32,7 +32,9 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 /// The analyst `config` asks for.
 pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn Provider>> {
     match config.llm_provider {
-        LlmProvider::Offline => Ok(Arc::new(crate::offline::Offline::new())),
+        LlmProvider::Offline => Ok(Arc::new(crate::offline::Offline::paced(Duration::from_millis(
+            config.offline_word_pause_ms,
+        )))),
     }
 }
 

@@ -77,6 +77,7 @@ pub fn config(peers: Peers<'_>) -> crate::Config {
         max_steps: crate::analysis::MAX_STEPS,
         disconnect_grace_ms: 1_000,
         llm_provider: crate::LlmProvider::Offline,
+        offline_word_pause_ms: 0,
         run_retention_hours: 168,
     }
 }

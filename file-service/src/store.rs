@@ -243,6 +243,23 @@ pub async fn active_file(pool: &PgPool, user: UserId, session: SessionId) -> Res
     .await?)
 }
 
+/// The name of the active file of each of `user`'s sessions that has one.
+#[tracing::instrument(skip_all, fields(user_id = %user))]
+pub async fn active_file_names(pool: &PgPool, user: UserId) -> Result<Vec<(SessionId, String)>, Error> {
+    let rows: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT active_files.session_id, files.file_name \
+         FROM active_files JOIN files ON files.id = active_files.file_id \
+         WHERE active_files.user_id = $1 AND files.user_id = $1",
+    )
+    .bind(user.0)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(session, name)| (SessionId(session), name))
+        .collect())
+}
+
 /// A deleted file and the sessions it was the active file of.
 pub struct Deleted {
     /// The file as it was.

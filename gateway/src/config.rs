@@ -1,6 +1,7 @@
 //! The configuration of the gateway, from flags or the environment.
 
 use std::net::SocketAddr;
+use std::path::PathBuf;
 
 /// Everything the gateway needs to start.
 #[derive(Debug, Clone, clap::Parser)]
@@ -51,4 +52,8 @@ pub struct Config {
     /// Deadline of a whole upload, transfer and profiling included, in seconds.
     #[arg(long, env = "UPLOAD_TIMEOUT_SECS", default_value_t = 1_800)]
     pub upload_timeout_secs: u64,
+    /// The browser app's static export (`frontend/out` after `npm run build`), served at
+    /// `/`; unset, the gateway serves only the API.
+    #[arg(long, env = "FRONTEND_DIR")]
+    pub frontend_dir: Option<PathBuf>,
 }

@@ -8,11 +8,15 @@
 //! deadline and the caller's token and request id in the metadata, and answers JSON.
 //! Every failure is an `error::ApiError`, rendered as
 //! `{"detail", "code", "request_id"}` with the status of DESIGN.md section 4.
+//!
+//! With `FRONTEND_DIR` set, every path outside the API and the health routes is the
+//! browser app (`frontend`), a static export served from the same origin.
 
 mod backends;
 mod config;
 mod error;
 mod extract;
+mod frontend;
 mod prometheus;
 mod routes;
 mod startup;

@@ -23,6 +23,7 @@ use tower_http::trace::{MakeSpan, TraceLayer};
 
 use crate::Config;
 use crate::backends::Backends;
+use crate::frontend::Frontend;
 use crate::{error, prometheus, routes};
 
 /// What every handler shares.
@@ -108,7 +109,11 @@ impl Application {
             .layer(PropagateRequestIdLayer::new(request_id))
             .layer(cors(&config.cors_origins)?);
         prometheus::install();
-        let router = routes::router()
+        let app = match &config.frontend_dir {
+            Some(dir) => Some(Frontend::load(dir).context("FRONTEND_DIR")?.router()),
+            None => None,
+        };
+        let router = routes::router(app)
             .layer(DefaultBodyLimit::max(config.body_limit_bytes))
             .route_layer(axum::middleware::from_fn(prometheus::track))
             .layer(layers)

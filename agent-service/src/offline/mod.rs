@@ -59,6 +59,7 @@ pub mod visual;
 pub mod words;
 
 use std::collections::BTreeMap;
+use std::time::Duration;
 
 use async_trait::async_trait;
 
@@ -82,13 +83,37 @@ const TOO_FEW_POINTS: &str = "too few points; a finer period shows more";
 
 /// The offline analyst.
 #[derive(Debug, Clone, Copy, Default)]
-pub struct Offline;
+pub struct Offline {
+    /// Pause after each word of prose; zero sends each reply at once.
+    word_pause: Duration,
+}
 
 impl Offline {
     /// The analyst (it keeps no state: everything comes from the question, the columns and
     /// the conversation).
     pub fn new() -> Self {
-        Self
+        Self::default()
+    }
+
+    /// The analyst streaming its prose a word at a time with `word_pause` after each, as a
+    /// model streams tokens: clients see text arrive, and a run lasts long enough to stop.
+    pub fn paced(word_pause: Duration) -> Self {
+        Self { word_pause }
+    }
+
+    /// Streams `text` to the user, paced; stops early when the run is cancelled.
+    async fn say(&self, ask: &Ask<'_>, text: String) {
+        if self.word_pause.is_zero() {
+            return ask.say(text).await;
+        }
+        let cancel = ask.ctx.cancellation();
+        for word in text.split_inclusive(' ') {
+            ask.say(word).await;
+            tokio::select! {
+                () = cancel.cancelled() => return,
+                () = tokio::time::sleep(self.word_pause) => {}
+            }
+        }
     }
 }
 
@@ -159,7 +184,7 @@ impl Provider for Offline {
             Some(Talk::Recap) => reply::recap(ask),
             None => reply::not_understood(ask),
         };
-        ask.say(text).await;
+        self.say(ask, text).await;
         Ok(())
     }
 
@@ -246,7 +271,7 @@ impl Provider for Offline {
         if mode(ask.question) == Mode::Technical {
             text.push_str(&format!(" Method: {}", sentence::plan(&intent)));
         }
-        ask.say(text).await;
+        self.say(ask, text).await;
         Ok(())
     }
 
@@ -274,7 +299,8 @@ impl Provider for Offline {
     }
 
     async fn direct(&self, ask: &Ask<'_>, task: &str) -> Result<(), ProviderError> {
-        ask.say(format!("I cannot answer \"{task}\" from the data.")).await;
+        self.say(ask, format!("I cannot answer \"{task}\" from the data."))
+            .await;
         Ok(())
     }
 

@@ -137,6 +137,22 @@ impl Datasets {
     }
 }
 
+impl Datasets {
+    /// The columns of `dataset`, read without fetching a row.
+    pub async fn schema(
+        &self,
+        dataset: &DatasetSpec,
+        limits: Limits,
+        cancel: &CancellationToken,
+    ) -> Result<Vec<crate::table::Column>, SqlError> {
+        let limits = Limits { max_rows: 0, ..limits };
+        let output = self
+            .execute(dataset, "SELECT * FROM data LIMIT 0", limits, cancel)
+            .await?;
+        Ok(output.table.columns)
+    }
+}
+
 /// A panic in Polars as an invalid query (Polars panics on some inputs it should refuse).
 fn panicked(panic: &(dyn std::any::Any + Send)) -> SqlError {
     let message = panic

@@ -194,6 +194,22 @@ impl pb::file_service_server::FileService for FileService {
         }))
     }
 
+    async fn list_active_files(
+        &self,
+        request: Request<pb::ListActiveFilesRequest>,
+    ) -> Result<Response<pb::ListActiveFilesResponse>, Status> {
+        let user = self.user(request.metadata()).await?;
+        let names = store::active_file_names(&self.pool, user).await?;
+        let active_files = names
+            .into_iter()
+            .map(|(session, file_name)| pb::ActiveFile {
+                session_id: session.0.to_string(),
+                file_name,
+            })
+            .collect();
+        Ok(Response::new(pb::ListActiveFilesResponse { active_files }))
+    }
+
     async fn set_active_file(
         &self,
         request: Request<pb::SetActiveFileRequest>,

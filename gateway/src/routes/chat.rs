@@ -197,6 +197,17 @@ pub async fn history(State(state): State<AppState>, caller: Caller) -> Result<ax
     Ok(axum::Json(response.turns.into_iter().map(TurnBody::from).collect()))
 }
 
+/// `GET /chat/suggestions`: `{"questions": [...]}`, questions the analyst can answer about
+/// the active file of the active session.
+pub async fn suggestions(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Value>, ApiError> {
+    let backends = &state.backends;
+    let request = backends.request(pb::SuggestQuestionsRequest {}, &caller.context());
+    let response = backends
+        .call("agent", backends.agent.clone().suggest_questions(request))
+        .await?;
+    Ok(axum::Json(json!({ "questions": response.questions })))
+}
+
 /// `POST /chat/save`: forces the memory of the active session and file to durable storage.
 pub async fn save(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Value>, ApiError> {
     let backends = &state.backends;

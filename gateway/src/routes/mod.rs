@@ -17,8 +17,9 @@ use crate::startup::AppState;
 /// The base path of the API.
 pub const API_BASE: &str = "/api/v1/gateway";
 
-/// Every route of the gateway.
-pub fn router() -> Router<AppState> {
+/// Every route of the gateway; any other path goes to `fallback` (the browser app) when
+/// there is one, else gets the JSON 404.
+pub fn router(fallback: Option<Router>) -> Router<AppState> {
     let api = Router::new()
         .route("/auth/register", post(auth::register))
         .route("/auth/login", post(auth::login))
@@ -44,11 +45,20 @@ pub fn router() -> Router<AppState> {
         .route("/chat/stream", get(chat::stream_query).post(chat::stream_body))
         .route("/chat/cancel", post(chat::cancel))
         .route("/chat/history", get(chat::history).delete(chat::delete_history))
-        .route("/chat/save", post(chat::save));
-    Router::new()
+        .route("/chat/suggestions", get(chat::suggestions))
+        .route("/chat/save", post(chat::save))
+        .fallback(no_such_route);
+    let router = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(crate::prometheus::render))
-        .nest(API_BASE, api)
-        .fallback(|| async { ApiError::not_found("no such route") })
+        .nest(API_BASE, api);
+    match fallback {
+        Some(app) => router.fallback_service(app),
+        None => router.fallback(no_such_route),
+    }
+}
+
+async fn no_such_route() -> ApiError {
+    ApiError::not_found("no such route")
 }

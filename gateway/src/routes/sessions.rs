@@ -1,10 +1,13 @@
 //! `/sessions*`: named analysis sessions, proxied to session-service.
 
+use std::collections::HashMap;
+
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use sextant_common::timestamp::to_rfc3339;
+use sextant_proto::file::v1 as file_pb;
 use sextant_proto::session::v1 as pb;
 
 use crate::error::ApiError;
@@ -20,6 +23,8 @@ pub struct SessionBody {
     active: bool,
     created_at: Option<String>,
     updated_at: Option<String>,
+    /// The name of the session's active file, if it has one.
+    active_file: Option<String>,
 }
 
 impl From<pb::Session> for SessionBody {
@@ -31,6 +36,7 @@ impl From<pb::Session> for SessionBody {
             active: session.active,
             created_at: to_rfc3339(session.created_at.as_ref()),
             updated_at: to_rfc3339(session.updated_at.as_ref()),
+            active_file: None,
         }
     }
 }
@@ -45,16 +51,37 @@ fn session_of(session: Option<pb::Session>) -> Result<pb::Session, ApiError> {
     session.ok_or_else(|| ApiError::from_status("session", &tonic::Status::internal("response without a session")))
 }
 
-/// The caller's sessions, newest first.
+/// The caller's sessions, newest first, each with the name of its active file.
 pub async fn list(State(state): State<AppState>, caller: Caller) -> Result<axum::Json<Vec<SessionBody>>, ApiError> {
     let backends = &state.backends;
-    let request = backends.request(pb::ListSessionsRequest {}, &caller.context());
-    let response = backends
-        .call("session", backends.session.clone().list_sessions(request))
-        .await?;
-    Ok(axum::Json(
-        response.sessions.into_iter().map(SessionBody::from).collect(),
-    ))
+    let context = caller.context();
+    let (mut session_client, mut file_client) = (backends.session.clone(), backends.file.clone());
+    let sessions = backends.call(
+        "session",
+        session_client.list_sessions(backends.request(pb::ListSessionsRequest {}, &context)),
+    );
+    let active_files = backends.call(
+        "file",
+        file_client.list_active_files(backends.request(file_pb::ListActiveFilesRequest {}, &context)),
+    );
+    let (sessions, active_files) = futures::try_join!(sessions, active_files)?;
+    let mut names: HashMap<String, String> = active_files
+        .active_files
+        .into_iter()
+        .map(|active| (active.session_id, active.file_name))
+        .collect();
+    let bodies = sessions
+        .sessions
+        .into_iter()
+        .map(|session| {
+            let active_file = names.remove(&session.id);
+            SessionBody {
+                active_file,
+                ..SessionBody::from(session)
+            }
+        })
+        .collect();
+    Ok(axum::Json(bodies))
 }
 
 /// Creates a session; it becomes the only active one.

@@ -338,12 +338,14 @@ async fn bad_chat_requests_get_clear_errors() {
         "no_active_file",
     )
     .await;
-    assert_error(
-        app.chat(reqwest::Method::GET, "/chat/history", &token).await,
-        StatusCode::NOT_FOUND,
-        "no_active_file",
-    )
-    .await;
+    for path in ["/chat/history", "/chat/suggestions"] {
+        assert_error(
+            app.chat(reqwest::Method::GET, path, &token).await,
+            StatusCode::NOT_FOUND,
+            "no_active_file",
+        )
+        .await;
+    }
     assert_eq!(
         app.upload(&token, "sales.csv", sales_csv()).await.status(),
         StatusCode::CREATED
@@ -701,4 +703,72 @@ async fn the_offline_analyst_answers_through_the_gateway_with_sql_a_table_a_char
         "a follow-up is understood: {follow_up:#?}"
     );
     assert_eq!(app.history(&token).await.len(), 2);
+}
+
+#[tokio::test]
+async fn suggested_questions_name_the_datasets_columns_and_the_offline_analyst_answers_each() {
+    let app = TestApp::spawn_with_agent(|_| {}, agent_service::offline::Offline::new()).await;
+    let token = app.ready_to_chat("suggestions@example.com").await;
+    let response = app.chat(reqwest::Method::GET, "/chat/suggestions", &token).await;
+    assert_eq!(response.status(), StatusCode::OK);
+    let body: Value = response.json().await.expect("json");
+    let questions: Vec<&str> = body["questions"]
+        .as_array()
+        .expect("a list")
+        .iter()
+        .map(|question| question.as_str().expect("text"))
+        .collect();
+    assert!((3..=5).contains(&questions.len()), "{questions:?}");
+    assert!(
+        questions.iter().any(|q| q.contains("amount") && q.contains("region")),
+        "{questions:?}"
+    );
+    for question in questions {
+        let shown = content(&answered(&app, &token, question).await).join(",");
+        assert!(!shown.contains("error"), "{question}: {shown}");
+    }
+}
+
+fn prose(events: &[Sse]) -> Vec<&str> {
+    events
+        .iter()
+        .filter(|event| event.event == "text")
+        .filter_map(|event| event.data["data"]["delta"].as_str())
+        .collect()
+}
+
+#[tokio::test]
+async fn a_paced_offline_analyst_streams_word_by_word_and_a_cancel_stops_it_mid_sentence() {
+    let question = "What is the total amount by region?";
+    let instant = TestApp::spawn_with_agent(|_| {}, agent_service::offline::Offline::new()).await;
+    let token = instant.ready_to_chat("instant@example.com").await;
+    let whole = prose(&answered(&instant, &token, question).await).concat();
+
+    let pause = Duration::from_millis(100);
+    let paced = TestApp::spawn_with_agent(|_| {}, agent_service::offline::Offline::paced(pause)).await;
+    let token = paced.ready_to_chat("paced@example.com").await;
+    let events = answered(&paced, &token, question).await;
+    let chunks = prose(&events);
+    assert!(chunks.len() > 3, "word by word: {chunks:?}");
+    assert_eq!(chunks.concat(), whole, "the same prose, paced");
+
+    let mut events = Events::new(paced.ask(&token, question).await);
+    events.until(|event| event.event == "text").await;
+    let cancelled = paced.chat(reqwest::Method::POST, "/chat/cancel", &token).await;
+    assert_eq!(cancelled.json::<Value>().await.expect("json")["cancelled"], true);
+    let rest = events.rest().await;
+    assert!(
+        prose(&rest).concat().len() < whole.len(),
+        "stopped before the end: {rest:#?}"
+    );
+    let error = rest
+        .iter()
+        .find(|event| event.event == "error")
+        .expect("an error event");
+    assert_eq!(error.data["data"]["code"], "cancelled");
+    assert_eq!(
+        paced.history(&token).await.len(),
+        1,
+        "the stopped turn is not remembered"
+    );
 }

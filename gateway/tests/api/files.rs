@@ -401,3 +401,42 @@ async fn another_user_gets_404_for_my_files_and_changes_nothing() {
         .expect("json");
     assert_eq!(profile["rows"], 3, "Alice's file is still hers");
 }
+
+#[tokio::test]
+async fn the_session_list_names_each_sessions_active_file() {
+    let app = TestApp::spawn().await;
+    let token = app.user_with_session("active-names@example.com").await;
+    assert_eq!(
+        app.upload(&token, "sales.csv", SALES_CSV).await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(app.create_session(&token, "Empty").await.status(), StatusCode::CREATED);
+    let other = app.signed_in("active-names-other@example.com").await;
+    assert_eq!(
+        app.create_session(&other, "Analysis").await.status(),
+        StatusCode::CREATED
+    );
+    assert_eq!(
+        app.upload(&other, "theirs.csv", SALES_CSV).await.status(),
+        StatusCode::CREATED
+    );
+
+    let active_files: Vec<(String, Value)> = app
+        .sessions(&token)
+        .await
+        .into_iter()
+        .map(|session| {
+            (
+                session["title"].as_str().expect("title").to_owned(),
+                session["active_file"].clone(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        active_files,
+        [
+            ("Empty".to_owned(), Value::Null),
+            ("Analysis".to_owned(), json!("sales.csv")),
+        ]
+    );
+}

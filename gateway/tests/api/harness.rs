@@ -203,6 +203,7 @@ impl TestApp {
             body_limit_bytes: 64 * 1024,
             upload_limit_bytes: UPLOAD_LIMIT_BYTES,
             upload_timeout_secs: 60,
+            frontend_dir: None,
         })
         .await
         .expect("build gateway");

@@ -5,6 +5,7 @@ mod agent;
 mod auth;
 mod chat;
 mod files;
+mod frontend;
 mod harness;
 mod http;
 mod resilience;

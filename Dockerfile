@@ -2,7 +2,16 @@
 # One build stage for the whole workspace, then one small image per service:
 #   docker build --target auth-service -t sextant/auth-service .
 # (likewise session-service, file-service, agent-service, gateway). docker-compose.yml builds
-# all five; BuildKit runs the builder stage once for them.
+# all five; BuildKit runs the builder stage once for them. The gateway image also holds the
+# browser app, built by the frontend stage, and serves it at /.
+
+FROM node:20-bookworm-slim AS frontend
+ENV NEXT_TELEMETRY_DISABLED=1
+WORKDIR /frontend
+COPY frontend/package.json frontend/package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY frontend/ ./
+RUN npm run build
 
 FROM rust:1.95-bookworm AS builder
 # The image's own toolchain, so no other is downloaded: rust-toolchain.toml would add rustfmt
@@ -64,6 +73,8 @@ ENTRYPOINT ["/usr/local/bin/agent-service"]
 # Last, so that a plain `docker build .` gives the gateway.
 FROM runtime AS gateway
 COPY --from=builder /out/gateway /usr/local/bin/gateway
-ENV GATEWAY_LISTEN_ADDR=0.0.0.0:8003
+COPY --from=frontend /frontend/out /usr/share/sextant/frontend
+ENV GATEWAY_LISTEN_ADDR=0.0.0.0:8003 \
+    FRONTEND_DIR=/usr/share/sextant/frontend
 EXPOSE 8003
 ENTRYPOINT ["/usr/local/bin/gateway"]

@@ -81,7 +81,6 @@ fn policy(hashes: &str) -> String {
         "img-src 'self' data: blob:".to_owned(),
         "font-src 'self'".to_owned(),
         "connect-src 'self'".to_owned(),
-        "worker-src 'self' blob:".to_owned(),
         "object-src 'none'".to_owned(),
         "base-uri 'none'".to_owned(),
         "form-action 'self'".to_owned(),

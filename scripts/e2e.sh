@@ -27,8 +27,8 @@ STACK_PID=
 stop_stack() {
     trap '' INT TERM
     if [[ -n $STACK_PID ]] && kill -0 "$STACK_PID" 2>/dev/null; then
-        # run.sh stops its services on INT (it runs in a session of its own).
-        kill -INT "$STACK_PID" 2>/dev/null || true
+        # run.sh stops its services on TERM (a background job ignores INT).
+        kill -TERM "$STACK_PID" 2>/dev/null || true
         wait "$STACK_PID" 2>/dev/null || true
     fi
 }

@@ -101,6 +101,9 @@ test('sessions: create one, a duplicate title is refused with the server message
   await page.getByLabel('Session title').fill('Sales 2024');
   await page.getByRole('button', { name: 'New session' }).click();
   await page.getByRole('alert').filter({ hasText: 'a session with this title already exists' }).waitFor();
+  // Editing the title clears the refusal.
+  await page.getByLabel('Session title').fill('');
+  assert.equal(await page.getByRole('alert').filter({ hasText: 'already exists' }).count(), 0);
   problems.assertClean();
 });
 

@@ -17,6 +17,7 @@ E2E_DIR=$(mktemp -d "${TMPDIR:-/tmp}/sextant-e2e.XXXXXX")
 GATEWAY=http://127.0.0.1:$((SEXTANT_E2E_PORT_BASE + 3))
 export SEXTANT_SCREENSHOTS=${SEXTANT_SCREENSHOTS:-$SEXTANT_FRONTEND/e2e/screenshots}
 mkdir -p "$SEXTANT_SCREENSHOTS"
+rm -f "$SEXTANT_SCREENSHOTS"/*.png # this run's screenshots only
 
 # A clean slate: the databases of an earlier run are dropped (run.sh creates them again).
 for db in auth session file agent; do

@@ -205,6 +205,9 @@ export function Chat({ sessionTitle, dataset }: Props) {
           <button type="button" className="button small" onClick={exportMarkdown} disabled={turns.length === 0}>
             Export Markdown
           </button>
+          <button type="button" className="button small" onClick={() => window.print()} disabled={turns.length === 0}>
+            Print or PDF
+          </button>
           <button
             type="button"
             className="button small"

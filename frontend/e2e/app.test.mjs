@@ -5,6 +5,7 @@
 // sign-out, and a rejected token. axe-core runs on every page; a phone-sized viewport too.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
 import { BASE_URL, assertAccessible, csvFile, launch, screenshot, watch } from './browser.mjs';
 
 const REGIONS = ['East', 'West', 'North', 'South'];
@@ -176,7 +177,7 @@ test('a question streams an answer with its SQL, a table and an interactive char
   const download = page.waitForEvent('download');
   await chart.getByRole('button', { name: 'Download PNG' }).click();
   assert.match((await download).suggestedFilename(), /\.png$/);
-  await screenshot(page, 'answer', chart);
+  await screenshot(page, 'answer', page.getByRole('article', { name: 'Question' }).first());
   await assertAccessible(page, 'an answer');
   problems.assertClean();
 });
@@ -186,7 +187,7 @@ test('dark mode follows the system and stays readable', async () => {
   const background = await page.evaluate(() => getComputedStyle(document.body).backgroundColor);
   const [red, green, blue] = background.match(/\d+/g).map(Number);
   assert.ok(red + green + blue < 150, `a dark background (${background})`);
-  await screenshot(page, 'dark', answers().first().getByRole('figure', { name: 'Chart' }));
+  await screenshot(page, 'dark', page.getByRole('article', { name: 'Question' }).first());
   await assertAccessible(page, 'the app in dark mode');
   await page.emulateMedia({ colorScheme: 'light' });
   problems.assertClean();
@@ -197,6 +198,23 @@ test('a follow-up is answered in the same conversation', async () => {
   await answer.getByRole('table').first().waitFor();
   assert.equal(await answer.getByRole('alert').count(), 0);
   assert.equal(await answers().count(), 2);
+  problems.assertClean();
+});
+
+test('the conversation exports as Markdown and prints to PDF without the controls', async () => {
+  const download = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export Markdown' }).click();
+  const markdown = await readFile(await (await download).path(), 'utf8');
+  assert.match(markdown, /What is the total revenue by region\?/);
+  assert.match(markdown, /```sql\n\s*SELECT/i);
+  assert.match(markdown, /\| *region *\|/);
+
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.getByLabel('Ask a question about your data').isVisible(), false, 'no composer on paper');
+  assert.equal(await answers().first().isVisible(), true);
+  const pdf = await page.pdf({ format: 'A4' });
+  assert.equal(pdf.subarray(0, 5).toString(), '%PDF-');
+  await page.emulateMedia({ media: 'screen' });
   problems.assertClean();
 });
 

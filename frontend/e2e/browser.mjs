@@ -63,11 +63,14 @@ export function watch(page) {
 }
 
 let shot = 0;
-/** Saves what the viewport shows as the next numbered artifact (`focus`, a locator, is
- * scrolled into view first). */
+/** Saves what the viewport shows as the next numbered artifact; `focus`, a locator, is
+ * scrolled to the top first (below the sticky header). */
 export async function screenshot(page, name, focus) {
   await mkdir(SCREENSHOTS, { recursive: true });
-  await focus?.scrollIntoViewIfNeeded();
+  await focus?.evaluate((element) => {
+    element.scrollIntoView({ block: 'start' });
+    window.scrollBy(0, -72);
+  });
   shot += 1;
   const file = path.join(SCREENSHOTS, `${String(shot).padStart(2, '0')}-${name}.png`);
   await page.screenshot({ path: file });

@@ -329,11 +329,35 @@ test('a rejected token sends the user to sign in and says why', async () => {
   problems.assertClean();
 });
 
-test('signing in again brings the conversation back', async () => {
-  await page.getByLabel('Email').fill(email);
-  await page.getByLabel('Password').fill(password);
-  await page.getByRole('button', { name: 'Sign in' }).click();
+test('signing in with the keyboard alone, the focus visible, brings the conversation back; Enter asks', async () => {
+  await page.goto(`${BASE_URL}/signin/`);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  const focused = () =>
+    page.evaluate(() => {
+      const element = document.activeElement;
+      const style = getComputedStyle(element);
+      return { label: element.labels?.[0]?.textContent ?? element.textContent, outline: style.outlineStyle };
+    });
+  let now = { label: null };
+  for (let presses = 0; presses < 10 && now.label !== 'Email'; presses += 1) {
+    await page.keyboard.press('Tab');
+    now = await focused();
+  }
+  assert.equal(now.label, 'Email', 'Tab reaches the email field');
+  assert.notEqual(now.outline, 'none', 'the focused field shows it');
+  await page.keyboard.type(email);
+  await page.keyboard.press('Tab');
+  assert.equal((await focused()).label, 'Password');
+  await page.keyboard.type(password);
+  await page.keyboard.press('Enter');
   await page.getByRole('button', { name: 'Sign out' }).waitFor();
   await answers().nth(1).waitFor();
+
+  await page.getByLabel('Ask a question about your data').focus();
+  await page.keyboard.type('How many rows are there?');
+  await page.keyboard.press('Enter');
+  await answers().nth(2).waitFor();
+  await page.getByRole('button', { name: 'Stop' }).waitFor({ state: 'detached', timeout: 60_000 });
+  assert.match(await answers().nth(2).innerText(), /400/);
   problems.assertClean();
 });

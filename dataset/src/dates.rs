@@ -1,0 +1,48 @@
+//! Text read as dates: file-service recognises a text column's format in its profile,
+//! agent-service parses the column so in its table, both with [`parse`].
+
+use polars::prelude::*;
+
+/// Text column `name` parsed as dates in the strftime `pattern`; as date-times in
+/// microseconds when the pattern has an hour (`%H`). Not strict (text that does not fit
+/// becomes null), exact (the whole text must fit), without a cache of parsed values (it
+/// costs more than it saves for these formats).
+pub fn parse(name: &str, pattern: &str) -> Expr {
+    let options = StrptimeOptions {
+        format: Some(pattern.into()),
+        strict: false,
+        exact: true,
+        cache: false,
+    };
+    // Not `col`: a name like `^a.*$` or `*` must not turn into a selector.
+    let text = Expr::Column(name.into()).str();
+    if pattern.contains("%H") {
+        text.to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
+    } else {
+        text.to_date(options)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_and_date_times_parse_and_other_text_becomes_null() {
+        let frame =
+            df!("d" => [Some("31/01/2023"), Some("soon"), None], "t" => ["2023-01-31 08:00", "x", "y"]).expect("frame");
+        let parsed = frame
+            .lazy()
+            .select([parse("d", "%d/%m/%Y"), parse("t", "%Y-%m-%d %H:%M")])
+            .collect()
+            .expect("parsed");
+        let [d, t] = parsed.columns() else {
+            panic!("two columns: {parsed}");
+        };
+        assert_eq!(d.dtype(), &DataType::Date);
+        assert_eq!(d.get(0).expect("row").to_string(), "2023-01-31");
+        assert_eq!(d.null_count(), 2);
+        assert_eq!(t.dtype(), &DataType::Datetime(TimeUnit::Microseconds, None));
+        assert_eq!(t.null_count(), 2);
+    }
+}

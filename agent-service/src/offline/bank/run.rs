@@ -1,5 +1,6 @@
-//! Running the bank: the expected answers computed with Polars on a thread of their own,
-//! each question asked through the analysis graph, and the verdict on its answer.
+//! Running a bank: the first bank's expected answers computed with Polars on a thread of
+//! their own, a world over a dataset, each question asked through the analysis graph, and
+//! the verdict on its answer ([`super::verdict`]).
 
 use std::sync::Arc;
 
@@ -8,7 +9,9 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::super::{Offline, sentence};
+use super::super::Offline;
+use super::tally::Tally;
+use super::verdict::{Want, Wanted, verdict};
 use super::{Bank, Case, Check, Compute, Expected};
 use crate::analysis::scripted::{World, world_with};
 use crate::analysis::{self, Analysis, Deps};
@@ -17,12 +20,6 @@ use crate::events::Event;
 use crate::graph::{Event as GraphEvent, Outcome, RunId};
 use crate::sql::{DateColumn, Limits};
 use crate::table::Table;
-
-/// The dataset `name` of `tests/data`, its text.
-fn csv(name: &str) -> String {
-    let path = format!("{}/tests/data/{name}", env!("CARGO_MANIFEST_DIR"));
-    std::fs::read_to_string(&path).unwrap_or_else(|error| panic!("{path}: {error}"))
-}
 
 /// The dataset as a frame, its date columns parsed; read here, not through the analyst.
 fn frame(bank_name: &str, dates: &[(&str, &str)]) -> PolarsResult<LazyFrame> {
@@ -137,14 +134,7 @@ pub(super) fn queries(content: &[Event]) -> Vec<&str> {
         .collect()
 }
 
-/// The content kinds, a run of `code` events (a query retried) counted once.
-fn kinds(content: &[Event]) -> Vec<&'static str> {
-    let mut kinds: Vec<&'static str> = content.iter().map(Event::kind).collect();
-    kinds.dedup_by(|a, b| *a == "code" && *b == "code");
-    kinds
-}
-
-fn text(content: &[Event]) -> String {
+pub(super) fn text(content: &[Event]) -> String {
     content
         .iter()
         .filter_map(|event| match event {
@@ -154,7 +144,7 @@ fn text(content: &[Event]) -> String {
         .collect()
 }
 
-fn tables(content: &[Event]) -> Vec<&Table> {
+pub(super) fn tables(content: &[Event]) -> Vec<&Table> {
     content
         .iter()
         .filter_map(|event| match event {
@@ -164,83 +154,33 @@ fn tables(content: &[Event]) -> Vec<&Table> {
         .collect()
 }
 
-fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
-}
-
-/// Whether a row of `table` holds `expected` (and its label).
-fn holds(table: &Table, expected: &Expected) -> bool {
-    table.rows.iter().any(|row| {
-        let number = row
-            .iter()
-            .any(|cell| cell.as_f64().is_some_and(|x| close(x, expected.value)));
-        let labelled = expected.label.as_ref().is_none_or(|label| {
-            row.iter()
-                .any(|cell| cell.as_str().is_some_and(|text| text.starts_with(label.as_str())))
-        });
-        number && labelled
-    })
-}
-
-/// Why `answer` is wrong for `case`, if it is.
-fn verdict(case: &Case, expected: Option<&Expected>, answer: &Answer) -> Result<(), String> {
-    let said = text(&answer.content);
-    let kinds = kinds(&answer.content);
-    if kinds != case.content {
-        return Err(format!("content {kinds:?}, wanted {:?}; said: {said}", case.content));
+/// What `case`'s answer must be, given its expected value.
+fn want<'a>(case: &'a Case, expected: Option<&'a Expected>) -> Want<'a> {
+    let wanted = match (&case.check, expected) {
+        (Check::Number(_), Some(expected)) => Wanted::Number(expected),
+        (Check::Rows(_), Some(expected)) => Wanted::Rows(expected.value),
+        (Check::Number(_) | Check::Rows(_), None) => unreachable!("a computed check has its value"),
+        (Check::NotUnderstood | Check::Talk, _) => Wanted::NoQuery { naming: None },
+    };
+    Want {
+        wanted,
+        content: Some(case.content),
+        says: &case.says,
     }
-    let route = answer.statuses.iter().any(|node| node == "route");
-    let queried = answer.statuses.iter().any(|node| node == "execute");
-    let wants_query = case.content.contains(&"code");
-    if !route || queried != wants_query {
-        return Err(format!("status events {:?}", answer.statuses));
-    }
-    for text in &case.says {
-        if !said.contains(text) {
-            return Err(format!("does not say \"{text}\": {said}"));
-        }
-    }
-    let tables = tables(&answer.content);
-    match (&case.check, expected) {
-        (Check::NotUnderstood | Check::Talk, _) => {
-            if !answer.state.tasks.is_empty() || !said.contains("\n- ") {
-                return Err(format!("no suggestions: {said}"));
-            }
-        }
-        (Check::Number(_), Some(expected)) => {
-            if !tables.iter().any(|table| holds(table, expected)) {
-                return Err(format!("no cell holds {expected:?}: {tables:?}"));
-            }
-            let number = sentence::number(expected.value);
-            if !said.contains(&number) {
-                return Err(format!("the sentence does not state {number}: {said}"));
-            }
-            if let Some(label) = &expected.label
-                && !said.contains(label.as_str())
-            {
-                return Err(format!("the sentence does not name {label}: {said}"));
-            }
-        }
-        (Check::Rows(_), Some(expected)) => {
-            let rows = tables.first().map_or(0, |table| table.rows.len());
-            if !close(rows as f64, expected.value) {
-                return Err(format!("{rows} rows, wanted {}", expected.value));
-            }
-            let number = sentence::number(expected.value);
-            if !said.contains(&number) {
-                return Err(format!("the sentence does not state {number}: {said}"));
-            }
-        }
-        (_, None) => return Err("nothing expected".into()),
-    }
-    Ok(())
 }
 
 /// A world over the bank's dataset, its date columns read as file-service reports them.
 pub(super) async fn world(bank: &Bank) -> World {
-    let mut world = world_with(Arc::new(Offline::new()), bank.name, &csv(bank.name)).await;
-    world.deps.dataset.date_columns = bank
-        .dates
+    let path = format!("{}/tests/data/{}", env!("CARGO_MANIFEST_DIR"), bank.name);
+    world_of(&path, bank.dates).await
+}
+
+/// A world over the CSV at `path`, with these date columns (name, format).
+pub(super) async fn world_of(path: &str, dates: &[(&str, &str)]) -> World {
+    let csv = std::fs::read_to_string(path).unwrap_or_else(|error| panic!("{path}: {error}"));
+    let name = path.rsplit('/').next().unwrap_or(path);
+    let mut world = world_with(Arc::new(Offline::new()), name, &csv).await;
+    world.deps.dataset.date_columns = dates
         .iter()
         .map(|(name, format)| DateColumn {
             name: (*name).into(),
@@ -269,30 +209,31 @@ pub(super) async fn schema(deps: &Deps) -> Vec<crate::table::Column> {
         .columns
 }
 
-/// Asks every question of `bank`; returns how many were answered correctly, of how many,
-/// and the failures.
-pub(super) async fn run(bank: Bank) -> (usize, usize, Vec<String>) {
+/// Asks every question of `bank` and tallies the verdicts.
+pub(super) async fn run(bank: Bank) -> Tally {
     let expected = expectations(&bank);
     let world = world(&bank).await;
     let schema = schema(&world.deps).await;
-    let mut passed = 0;
-    let mut total = 0;
-    let mut failures = Vec::new();
+    let mut tally = Tally::default();
     for (cases, expected) in bank.conversations.iter().zip(&expected) {
         let mut deps = world.deps.clone();
         deps.scope.session = SessionId(Uuid::new_v4());
         for (case, expected) in cases.iter().zip(expected) {
-            total += 1;
-            let answer = ask(&deps, &schema, case.question).await;
-            if std::env::var_os("OFFLINE_BANK_VERBOSE").is_some() {
-                let sql = queries(&answer.content);
-                println!("Q: {}\n   SQL: {sql:?}\n   A: {}", case.question, text(&answer.content));
-            }
-            match verdict(case, expected.as_ref(), &answer) {
-                Ok(()) => passed += 1,
-                Err(why) => failures.push(format!("[{}] \"{}\": {why}", bank.name, case.question)),
-            }
+            let answer = ask_verbosely(&deps, &schema, case.question).await;
+            let verdict = verdict(&want(case, expected.as_ref()), case.question, &schema, &answer);
+            tally.add(format!("[{}] \"{}\"", bank.name, case.question), verdict);
         }
     }
-    (passed, total, failures)
+    tally
+}
+
+/// [`ask`], printing the question, its queries and the answer when `OFFLINE_BANK_VERBOSE`
+/// is set.
+pub(super) async fn ask_verbosely(deps: &Deps, schema: &[crate::table::Column], question: &str) -> Answer {
+    let answer = ask(deps, schema, question).await;
+    if std::env::var_os("OFFLINE_BANK_VERBOSE").is_some() {
+        let sql = queries(&answer.content);
+        println!("Q: {question}\n   SQL: {sql:?}\n   A: {}", text(&answer.content));
+    }
+    answer
 }

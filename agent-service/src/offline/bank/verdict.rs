@@ -216,9 +216,10 @@ fn all_pairs(pairs: &[(String, f64)], tables: &[&Table]) -> Result<(), String> {
         let off = missing.len() + extra;
         if closest.as_ref().is_none_or(|(best, _)| off < *best) {
             let why = format!(
-                "{} of {} pairs missing {missing:?}, {extra} other rows: {table:?}",
+                "{} of {} pairs not in the table {missing:?}, {extra} rows that are none of them: {}",
                 missing.len(),
-                pairs.len()
+                pairs.len(),
+                brief(&[table])
             );
             closest = Some((off, why));
         }

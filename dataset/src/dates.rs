@@ -3,8 +3,13 @@
 
 use polars::prelude::*;
 
+/// Whether the strftime `pattern` has a time of day (an hour, `%H`): it reads date-times.
+pub fn has_time(pattern: &str) -> bool {
+    pattern.contains("%H")
+}
+
 /// Text column `name` parsed as dates in the strftime `pattern`; as date-times in
-/// microseconds when the pattern has an hour (`%H`). Not strict (text that does not fit
+/// microseconds when it [`has_time`]. Not strict (text that does not fit
 /// becomes null), exact (the whole text must fit), without a cache of parsed values (it
 /// costs more than it saves for these formats).
 pub fn parse(name: &str, pattern: &str) -> Expr {
@@ -16,7 +21,7 @@ pub fn parse(name: &str, pattern: &str) -> Expr {
     };
     // Not `col`: a name like `^a.*$` or `*` must not turn into a selector.
     let text = Expr::Column(name.into()).str();
-    if pattern.contains("%H") {
+    if has_time(pattern) {
         text.to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
     } else {
         text.to_date(options)

@@ -54,8 +54,7 @@ impl File {
 
     /// The format to read the bytes with.
     pub fn read_format(&self) -> Result<Format, Error> {
-        let delimiter = self.delimiter.as_deref().and_then(|text| text.bytes().next());
-        Format::from_stored(&self.format, delimiter)
+        Format::from_stored(&self.format, self.delimiter.as_deref().unwrap_or(""))
             .ok_or_else(|| Error::Internal(format!("file {} has format {:?}", self.id, self.format)))
     }
 }

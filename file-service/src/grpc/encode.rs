@@ -41,6 +41,14 @@ fn column(column: &ColumnProfile) -> pb::ColumnProfile {
         name: column.name.clone(),
         dtype: column.dtype.clone(),
         null_count: column.null_count,
+        missing_markers: column
+            .missing_markers
+            .iter()
+            .map(|marker| pb::MarkerCount {
+                marker: marker.marker.clone(),
+                count: marker.count,
+            })
+            .collect(),
         unique_count: column.unique_count,
         unique_approximate: column.unique_approximate,
         numeric: column.numeric.as_ref().map(|numeric| pb::NumericStats {

@@ -3,8 +3,11 @@
 //! Delimited text is cut into [`chunks`](super::chunks) of records with ordinary reads
 //! and each chunk parsed by Polars with the schema already known: Polars' own scan would
 //! map the whole file into memory, and every page it has read would count as the
-//! process's memory until the scan ends. Other formats come from Polars' streaming
-//! engine, which runs on a thread of its own while the batches are visited on this one.
+//! process's memory until the scan ends. A chunk whose columns hold nulls is parsed a
+//! second time, only those columns and as the text written (see [`Batch::written`]): a
+//! chunk without missing values costs nothing more. Other formats come from Polars'
+//! streaming engine, which runs on a thread of its own while the batches are visited on
+//! this one.
 
 use std::fs::File;
 use std::io::Cursor;
@@ -15,8 +18,18 @@ use polars::prelude::*;
 
 use super::chunks::Chunks;
 
+/// Rows of a dataset, in order.
+pub struct Batch {
+    /// The rows.
+    pub rows: DataFrame,
+    /// The columns of `rows` that hold nulls, as the text written in the file (only the
+    /// empty field null), so that the marker each missing value was written as can be
+    /// told; `None` when no column has a null, and for formats with a native null.
+    pub written: Option<DataFrame>,
+}
+
 /// What is done with each batch; an error stops the reading.
-pub type Visit<'a> = &'a mut dyn FnMut(DataFrame) -> PolarsResult<()>;
+pub type Visit<'a> = &'a mut dyn FnMut(Batch) -> PolarsResult<()>;
 
 /// Visits the delimited text at `path`, of `schema`, parsed with `options`, in chunks of
 /// about `chunk_bytes`.
@@ -28,23 +41,45 @@ pub fn delimited(
     visit: Visit<'_>,
 ) -> PolarsResult<()> {
     let quote = options.quote_char.unwrap_or(b'"');
+    let text_schema: SchemaRef = Arc::new(
+        schema
+            .iter_names()
+            .map(|name| Field::new(name.clone(), DataType::String))
+            .collect(),
+    );
+    let text_options = options.clone().with_null_values(None);
     let mut chunks = Chunks::new(File::open(path)?, chunk_bytes, quote);
     let mut first = true;
     while let Some(chunk) = chunks.next_chunk()? {
-        let batch = CsvReadOptions::default()
-            .with_has_header(first)
-            .with_schema(Some(schema.clone()))
-            .with_parse_options(options.clone())
-            .into_reader_with_file_handle(Cursor::new(chunk))
-            .finish()?;
+        let parse = |schema: &SchemaRef, options: &CsvParseOptions, columns| {
+            CsvReadOptions::default()
+                .with_has_header(first)
+                .with_schema(Some(schema.clone()))
+                .with_columns(columns)
+                .with_parse_options(options.clone())
+                .into_reader_with_file_handle(Cursor::new(chunk))
+                .finish()
+        };
+        let rows = parse(&schema, &options, None)?;
+        let with_nulls: Arc<[PlSmallStr]> = rows
+            .columns()
+            .iter()
+            .filter(|column| column.has_nulls())
+            .map(|column| column.name().clone())
+            .collect();
+        let written = if with_nulls.is_empty() {
+            None
+        } else {
+            Some(parse(&text_schema, &text_options, Some(with_nulls))?)
+        };
         first = false;
-        visit(batch)?;
+        visit(Batch { rows, written })?;
     }
     Ok(())
 }
 
 /// What the streaming query sends: a batch, or its end.
-type Streamed = PolarsResult<Option<DataFrame>>;
+type Streamed = PolarsResult<Option<Batch>>;
 
 /// Visits the results of `frame`, run on Polars' streaming engine.
 pub fn streamed(frame: LazyFrame, visit: Visit<'_>) -> PolarsResult<()> {
@@ -52,7 +87,10 @@ pub fn streamed(frame: LazyFrame, visit: Visit<'_>) -> PolarsResult<()> {
     let (batches, received) = mpsc::sync_channel::<Streamed>(0);
     let ended = batches.clone();
     // Returning true stops the query: nobody listens any more.
-    let callback = PlanCallback::new(move |batch: DataFrame| Ok(batches.send(Ok(Some(batch))).is_err()));
+    let callback = PlanCallback::new(move |rows: DataFrame| {
+        let batch = Batch { rows, written: None };
+        Ok(batches.send(Ok(Some(batch))).is_err())
+    });
     let query = frame.sink_batches(callback, true, None)?;
     std::thread::scope(|scope| {
         let running = scope.spawn(move || {
@@ -94,15 +132,64 @@ mod tests {
         read(&mut |batch| {
             batches += 1;
             match &mut all {
-                Some(all) => all.vstack_mut(&batch).map(drop),
+                Some(all) => all.vstack_mut(&batch.rows).map(drop),
                 None => {
-                    all = Some(batch);
+                    all = Some(batch.rows);
                     Ok(())
                 }
             }
         })
         .expect("read");
         (all.expect("a batch"), batches)
+    }
+
+    #[test]
+    fn a_chunk_with_nulls_comes_with_the_text_of_those_columns() {
+        let text = "n,t,full\n1,NA,a\nN/A,,b\n3,x,c\n4,y,d\n";
+        let path = std::env::temp_dir().join(format!("sextant-written-{}.csv", uuid::Uuid::new_v4()));
+        std::fs::write(&path, text).expect("write");
+        let options = sextant_dataset::csv_parse_options(b',');
+        let schema: SchemaRef = Arc::new(Schema::from_iter([
+            Field::new("n".into(), DataType::Int64),
+            Field::new("t".into(), DataType::String),
+            Field::new("full".into(), DataType::String),
+        ]));
+        let mut seen = Vec::new();
+        // Chunks of 12 bytes read, cut after their last whole record: the header alone,
+        // `1,NA,a`, `N/A,,b`, then the last two records.
+        delimited(&path, options, schema, 12, &mut |batch| {
+            let written = batch.written.map(|written| {
+                written
+                    .columns()
+                    .iter()
+                    .map(|column| {
+                        let values = column.str().expect("text").iter();
+                        (
+                            column.name().to_string(),
+                            values.map(|v| v.map(str::to_owned)).collect(),
+                        )
+                    })
+                    .collect::<Vec<(String, Vec<Option<String>>)>>()
+            });
+            seen.push((batch.rows.height(), written));
+            Ok(())
+        })
+        .expect("read");
+        std::fs::remove_file(&path).expect("cleanup");
+        let text = |name: &str, values: &[Option<&str>]| {
+            let values = values.iter().map(|v| v.map(str::to_owned)).collect();
+            (name.to_owned(), values)
+        };
+        assert_eq!(
+            seen,
+            [
+                (0, None),
+                (1, Some(vec![text("t", &[Some("NA")])])),
+                (1, Some(vec![text("n", &[Some("N/A")]), text("t", &[None])])),
+                (2, None),
+            ],
+            "only the columns with nulls, the empty field as null"
+        );
     }
 
     #[test]

@@ -9,23 +9,22 @@
 //! column's: every value either format reads, the wider one reads the same.
 
 use polars::prelude::*;
+use sextant_dataset::dates;
 
-use super::stats::column;
-
-/// Formats tried, in this order (so `01/02/2023` reads day first); the flag says
-/// whether the format carries a time of day. `%.f` also accepts no fraction.
-pub const FORMATS: &[(&str, bool)] = &[
-    ("%Y-%m-%d", false),
-    ("%d/%m/%Y", false),
-    ("%m/%d/%Y", false),
-    ("%Y/%m/%d", false),
-    ("%d.%m.%Y", false),
-    ("%Y-%m-%dT%H:%M:%S", true),
-    ("%Y-%m-%dT%H:%M:%S%.f", true),
-    ("%Y-%m-%d %H:%M:%S", true),
-    ("%Y-%m-%d %H:%M:%S%.f", true),
-    ("%Y-%m-%dT%H:%M", true),
-    ("%Y-%m-%d %H:%M", true),
+/// Formats tried, in this order (so `01/02/2023` reads day first). `%.f` also accepts no
+/// fraction.
+pub const FORMATS: &[&str] = &[
+    "%Y-%m-%d",
+    "%d/%m/%Y",
+    "%m/%d/%Y",
+    "%Y/%m/%d",
+    "%d.%m.%Y",
+    "%Y-%m-%dT%H:%M:%S",
+    "%Y-%m-%dT%H:%M:%S%.f",
+    "%Y-%m-%d %H:%M:%S",
+    "%Y-%m-%d %H:%M:%S%.f",
+    "%Y-%m-%dT%H:%M",
+    "%Y-%m-%d %H:%M",
 ];
 
 /// What a format with a fraction of a second ends with.
@@ -38,12 +37,16 @@ pub struct DateFormat(usize);
 impl DateFormat {
     /// The strftime pattern.
     pub fn pattern(self) -> &'static str {
-        FORMATS[self.0].0
+        FORMATS[self.0]
     }
 
     /// `date`, or `datetime` when the format has a time of day.
     pub fn dtype(self) -> &'static str {
-        if FORMATS[self.0].1 { "datetime" } else { "date" }
+        if dates::has_time(self.pattern()) {
+            "datetime"
+        } else {
+            "date"
+        }
     }
 
     /// This format followed by an optional fraction of a second, when that is one of
@@ -51,27 +54,13 @@ impl DateFormat {
     pub fn with_fraction(self) -> Option<Self> {
         FORMATS
             .iter()
-            .position(|&(wider, _)| wider.strip_suffix(FRACTION) == Some(self.pattern()))
+            .position(|wider| wider.strip_suffix(FRACTION) == Some(self.pattern()))
             .map(Self)
     }
 
     /// Column `name` parsed in this format; text that does not parse becomes null.
     pub fn parse(self, name: &str) -> Expr {
-        let (pattern, with_time) = FORMATS[self.0];
-        let options = StrptimeOptions {
-            format: Some(pattern.into()),
-            strict: false,
-            exact: true,
-            // The cache of parsed values costs more than it saves for these formats.
-            cache: false,
-        };
-        if with_time {
-            column(name)
-                .str()
-                .to_datetime(Some(TimeUnit::Microseconds), None, options, lit("raise"))
-        } else {
-            column(name).str().to_date(options)
-        }
+        dates::parse(name, self.pattern())
     }
 }
 

@@ -1,11 +1,12 @@
 //! Dataset profiles (DESIGN.md section 5), computed with Polars' lazy API on the
 //! streaming engine so a file larger than memory still works.
 //!
-//! `sniff` decides the format, `read` opens the file as a `LazyFrame` (JSON arrays are
-//! rewritten as NDJSON first, see `json`) and reads it whole in `batches` (delimited text
-//! cut into `chunks` of records, so that a large file is never mapped into memory whole),
-//! `stats` computes the profile in one pass, `summary` writes its Markdown, `values`
-//! turns Polars cells into JSON. Every entry point here blocks
+//! `sniff` decides the format, `read` opens the file as a `LazyFrame` with the reader
+//! agent-service uses too (`sextant_dataset`: the same options, missing-value markers and
+//! JSON rewrite) and reads it whole in `batches` (delimited text cut into `chunks` of
+//! records, so that a large file is never mapped into memory whole, with the text of its
+//! missing values), `stats` computes the profile in one pass, `summary` writes its
+//! Markdown. Every entry point here blocks
 //! (call it on the blocking pool) and runs inside `catch_unwind`: Polars has panicked on
 //! malformed input before, and such a panic must become an unreadable dataset, never a
 //! crashed service.
@@ -13,12 +14,10 @@
 mod batches;
 mod chunks;
 mod dates;
-mod json;
 mod read;
 pub mod sniff;
 mod stats;
 mod summary;
-mod values;
 
 use std::io::Read;
 use std::panic::{AssertUnwindSafe, catch_unwind};
@@ -26,7 +25,7 @@ use std::path::Path;
 
 use serde::{Deserialize, Serialize};
 
-pub use sniff::Format;
+pub use sextant_dataset::Format;
 pub use stats::{EXACT_MAX_BYTES, EXACT_MAX_ROWS, QUANTILE_SAMPLE_ROWS, TOP_VALUES_MAX_DISTINCT};
 pub use summary::markdown;
 
@@ -66,8 +65,15 @@ pub struct ColumnProfile {
     /// Polars' name of its type (`i64`, `f64`, `str`, `bool`, `date`, ...); `date` or
     /// `datetime` for text recognised as dates.
     pub dtype: String,
-    /// Missing values.
+    /// Missing values: nulls, and in delimited text the empty field and the markers of
+    /// [`sextant_dataset::missing`].
     pub null_count: u64,
+    /// How the missing values of delimited text were written: the markers seen (`""` for
+    /// the empty field) with their counts, most frequent first, adding up to
+    /// `null_count`. Empty for Parquet and JSON, whose nulls are native, and in profiles
+    /// stored before markers were counted.
+    #[serde(default)]
+    pub missing_markers: Vec<MarkerCount>,
     /// Distinct non-null values.
     pub unique_count: u64,
     /// Whether `unique_count` is a HyperLogLog estimate (text files above
@@ -105,6 +111,16 @@ pub struct NumericStats {
     /// than from every row: datasets of `unique_approximate` with more than about
     /// [`QUANTILE_SAMPLE_ROWS`] rows.
     pub quantiles_approximate: bool,
+}
+
+/// A missing-value marker and how many values were written as it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MarkerCount {
+    /// The text written (one of [`sextant_dataset::missing::MARKERS`]; `""` for the
+    /// empty field).
+    pub marker: String,
+    /// How many values of the column were written so.
+    pub count: u64,
 }
 
 /// A value and how often it occurs.
@@ -184,6 +200,15 @@ fn first_line(message: &str) -> &str {
     message.split("\n\n").next().unwrap_or(message).trim()
 }
 
+impl From<sextant_dataset::Error> for ProfileError {
+    fn from(error: sextant_dataset::Error) -> Self {
+        match error {
+            sextant_dataset::Error::Unreadable(reason) => Self::Unreadable(reason),
+            sextant_dataset::Error::Io(error) => Self::Io(error),
+        }
+    }
+}
+
 /// Every Polars error is the dataset's fault: our own files were just written or
 /// checked, so even an i/o error from Polars means a truncated or malformed file.
 impl From<polars::error::PolarsError> for ProfileError {
@@ -193,23 +218,4 @@ impl From<polars::error::PolarsError> for ProfileError {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_panic_becomes_an_unreadable_dataset() {
-        let result: Result<(), _> = isolate(|| panic!("index out of bounds"));
-        match result {
-            Err(ProfileError::Unreadable(reason)) => assert!(reason.contains("index out of bounds")),
-            other => panic!("{other:?}"),
-        }
-    }
-
-    #[test]
-    fn polars_hints_are_left_out_of_the_reason() {
-        assert_eq!(
-            first_line("could not parse `x` as dtype `i64`\n\nYou might want to try: ..."),
-            "could not parse `x` as dtype `i64`"
-        );
-    }
-}
+mod tests;

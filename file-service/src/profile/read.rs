@@ -1,68 +1,25 @@
-//! Opening a stored file as a Polars `LazyFrame`, and reading all of it a batch at a
-//! time.
+//! Opening a stored file as a Polars `LazyFrame` (with [`sextant_dataset::scan`], the
+//! reader agent-service uses too), and reading all of it a batch at a time.
 //!
-//! Text formats infer their schema from the first [`INFER_SCHEMA_ROWS`] rows; when the
+//! Text formats infer their schema from the first
+//! [`INFER_SCHEMA_ROWS`](sextant_dataset::INFER_SCHEMA_ROWS) rows; when the
 //! rest of the file disagrees (a column of numbers with text further down), the work is
 //! retried once with the schema inferred from every row (Polars reads the whole file for
-//! that).
+//! that). A JSON document is rewritten as NDJSON in the scratch directory first.
 //!
 //! Read whole, a dataset comes in [`batches`]: delimited text in chunks of records read
 //! with ordinary reads, Parquet and NDJSON from Polars' streaming engine.
 
 use std::fs::File;
-use std::io::{BufWriter, Cursor, Read, Write};
-use std::num::NonZeroUsize;
+use std::io::{BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
 
 use polars::prelude::*;
+use sextant_dataset::{Inference, Reader, cells, csv_parse_options, json};
 
 use super::stats::{EXACT_MAX_BYTES, EXACT_MAX_ROWS, Scale};
-use super::{Format, Preview, ProfileError, json, sniff, values};
+use super::{Format, Preview, ProfileError, sniff};
 use super::{batches, chunks};
-
-/// Rows read to infer the column types of CSV and NDJSON.
-pub const INFER_SCHEMA_ROWS: usize = 10_000;
-
-/// How Polars reads the bytes.
-#[derive(Debug, Clone, Copy)]
-pub enum Reader {
-    Csv(u8),
-    Parquet,
-    Ndjson,
-}
-
-fn polars_path(path: &Path) -> PolarsResult<PlRefPath> {
-    path.to_str()
-        .map(PlRefPath::new)
-        .ok_or_else(|| polars_err!(ComputeError: "the storage path is not UTF-8"))
-}
-
-/// How delimited text is parsed, by the lazy scan and in batches alike.
-fn csv_parse_options(options: CsvParseOptions, delimiter: u8) -> CsvParseOptions {
-    options.with_separator(delimiter).with_missing_is_null(true)
-}
-
-fn scan(path: &Path, reader: Reader, infer_rows: Option<usize>) -> PolarsResult<LazyFrame> {
-    let path = polars_path(path)?;
-    match reader {
-        Reader::Csv(delimiter) => LazyCsvReader::new(path)
-            .with_has_header(true)
-            .map_parse_options(|options| csv_parse_options(options, delimiter))
-            .with_infer_schema_length(infer_rows)
-            .with_glob(false)
-            .finish(),
-        Reader::Parquet => LazyFrame::scan_parquet(
-            path,
-            ScanArgsParquet {
-                glob: false,
-                ..ScanArgsParquet::default()
-            },
-        ),
-        Reader::Ndjson => LazyJsonLineReader::new(path)
-            .with_infer_schema_length(infer_rows.and_then(NonZeroUsize::new))
-            .finish(),
-    }
-}
 
 /// A dataset opened for reading.
 pub struct Source<'a> {
@@ -110,7 +67,7 @@ impl Source<'_> {
         match self.reader {
             Reader::Csv(delimiter) => {
                 let schema = self.frame.clone().collect_schema()?;
-                let options = csv_parse_options(CsvParseOptions::default(), delimiter);
+                let options = csv_parse_options(delimiter);
                 batches::delimited(self.path, options, schema, chunks::CHUNK_BYTES, visit)
             }
             Reader::Parquet | Reader::Ndjson => batches::streamed(self.frame.clone(), visit),
@@ -145,67 +102,52 @@ pub fn with_lazy<T>(
     work: impl Fn(Source<'_>) -> PolarsResult<T>,
 ) -> Result<T, ProfileError> {
     let run = |path: &Path, reader: Reader| -> Result<T, ProfileError> {
-        let attempt = |infer_rows| {
-            let frame = scan(path, reader, infer_rows)?;
+        let attempt = |inference| {
+            let frame = sextant_dataset::scan(path, reader, inference)?.frame;
             work(Source { frame, path, reader })
         };
-        match (attempt(Some(INFER_SCHEMA_ROWS)), reader) {
+        match (attempt(Inference::Head), reader) {
             (Ok(value), _) => Ok(value),
             (Err(error), Reader::Parquet) => Err(error.into()),
             (Err(error), Reader::Csv(_) | Reader::Ndjson) => {
                 tracing::debug!(%error, "retrying with the schema inferred from every row");
-                Ok(attempt(None)?)
+                Ok(attempt(Inference::Full)?)
             }
         }
     };
-    match format {
-        Format::Csv(delimiter) => run(path, Reader::Csv(delimiter)),
-        Format::Tsv => run(path, Reader::Csv(b'\t')),
-        Format::Parquet => run(path, Reader::Parquet),
-        Format::Ndjson => run(path, Reader::Ndjson),
-        Format::Json => {
-            let converted = Scratch::new(scratch, "ndjson");
-            let mut target = BufWriter::new(File::create(&converted.0)?);
-            let rows = json::to_ndjson(File::open(path)?, &mut target, None)?;
-            target.flush()?;
-            drop(target);
-            if rows == 0 {
-                return Err(ProfileError::Unreadable("the JSON array is empty".into()));
-            }
-            run(&converted.0, Reader::Ndjson)
-        }
+    if let Some(reader) = format.reader() {
+        return run(path, reader);
     }
+    let converted = Scratch::new(scratch, "ndjson");
+    let mut target = BufWriter::new(File::create(&converted.0)?);
+    let rows = json::to_ndjson(File::open(path)?, &mut target, None)?;
+    target.flush()?;
+    drop(target);
+    if rows == 0 {
+        return Err(ProfileError::Unreadable("the JSON array is empty".into()));
+    }
+    run(&converted.0, Reader::Ndjson)
 }
 
 /// The first `rows` rows of the dataset at `path`.
 pub fn preview(path: &Path, format: Format, rows: usize) -> Result<Preview, ProfileError> {
+    let limit = IdxSize::try_from(rows).unwrap_or(IdxSize::MAX);
     let frame = match format {
-        Format::Json => {
-            let mut lines = Vec::new();
-            json::to_ndjson(File::open(path)?, &mut lines, Some(rows))?;
-            if lines.is_empty() {
-                DataFrame::empty()
-            } else {
-                JsonReader::new(Cursor::new(lines))
-                    .with_json_format(JsonFormat::JsonLines)
-                    .finish()?
-            }
-        }
+        Format::Json => json::read(path, Some(rows), Inference::Head)?.frame.collect()?,
         _ => with_lazy(path, format, Path::new("."), |source| {
-            source
-                .frame
-                .limit(IdxSize::try_from(rows).unwrap_or(IdxSize::MAX))
-                .collect()
+            source.frame.limit(limit).collect()
         })?,
     };
     Ok(Preview {
         columns: frame.get_column_names().into_iter().map(ToString::to_string).collect(),
-        rows: values::rows(&frame, rows),
+        rows: cells::rows(&frame, rows),
     })
 }
 
 #[cfg(test)]
 mod tests {
+    use sextant_dataset::INFER_SCHEMA_ROWS;
+
     use super::*;
 
     #[test]
@@ -218,7 +160,7 @@ mod tests {
         let directory = std::env::temp_dir();
         let path = directory.join(format!("sextant-read-{}.csv", uuid::Uuid::new_v4()));
         std::fs::write(&path, text).expect("write");
-        let profile = super::super::profile(&path, Format::Csv(b','), &directory);
+        let profile = super::super::profile(&path, Format::Csv { delimiter: b',' }, &directory);
         std::fs::remove_file(&path).expect("cleanup");
         let profile = profile.expect("profile");
         let dtypes: Vec<&str> = profile.column_profiles.iter().map(|c| c.dtype.as_str()).collect();

@@ -3,7 +3,7 @@
 //! delimiter), and for delimited text which of comma, semicolon, tab or pipe separates
 //! the fields (counted outside quotes, so quoted delimiters and newlines do not count).
 
-use super::ProfileError;
+use super::{Format, ProfileError};
 
 /// How many bytes of the file's start the sniffers look at.
 pub const HEAD_BYTES: usize = 64 * 1024;
@@ -12,55 +12,6 @@ const SNIFF_RECORDS: usize = 50;
 /// Delimiters tried, in order of preference when several fit equally well.
 const DELIMITERS: [u8; 4] = [b',', b';', b'\t', b'|'];
 const UTF8_BOM: &[u8] = b"\xEF\xBB\xBF";
-
-/// The formats file-service reads.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Format {
-    /// Delimited text with a header row, and its delimiter.
-    Csv(u8),
-    /// Tab-separated text with a header row.
-    Tsv,
-    /// Apache Parquet.
-    Parquet,
-    /// A JSON array of objects (or a sequence of objects).
-    Json,
-    /// One JSON object per line.
-    Ndjson,
-}
-
-impl Format {
-    /// The name stored and shown: `csv`, `tsv`, `parquet`, `json` or `ndjson`.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Csv(_) => "csv",
-            Self::Tsv => "tsv",
-            Self::Parquet => "parquet",
-            Self::Json => "json",
-            Self::Ndjson => "ndjson",
-        }
-    }
-
-    /// The field delimiter of delimited text.
-    pub fn delimiter(self) -> Option<u8> {
-        match self {
-            Self::Csv(delimiter) => Some(delimiter),
-            Self::Tsv => Some(b'\t'),
-            Self::Parquet | Self::Json | Self::Ndjson => None,
-        }
-    }
-
-    /// The format stored as `name` (and `delimiter` for CSV).
-    pub fn from_stored(name: &str, delimiter: Option<u8>) -> Option<Self> {
-        match name {
-            "csv" => Some(Self::Csv(delimiter.unwrap_or(b','))),
-            "tsv" => Some(Self::Tsv),
-            "parquet" => Some(Self::Parquet),
-            "json" => Some(Self::Json),
-            "ndjson" => Some(Self::Ndjson),
-            _ => None,
-        }
-    }
-}
 
 /// Decides the format of a file of `size` bytes named with `extension`, whose first
 /// bytes are `head` (at most [`HEAD_BYTES`]).
@@ -74,7 +25,9 @@ pub fn detect(extension: Option<&str>, head: &[u8], size: u64) -> Result<Format,
     match extension {
         Some("csv") => {
             check_text(head)?;
-            Ok(Format::Csv(sniff_delimiter(text, complete).unwrap_or(b',')))
+            Ok(Format::Csv {
+                delimiter: sniff_delimiter(text, complete).unwrap_or(b','),
+            })
         }
         Some("tsv" | "tab") => {
             check_text(head)?;
@@ -113,7 +66,7 @@ fn sniff_content(head: &[u8], text: &[u8], first: Option<u8>, complete: bool) ->
         Some(b'{') => Ok(Format::Ndjson),
         _ => match sniff_delimiter(text, complete) {
             Some(b'\t') => Ok(Format::Tsv),
-            Some(delimiter) => Ok(Format::Csv(delimiter)),
+            Some(delimiter) => Ok(Format::Csv { delimiter }),
             None => Err(unsupported()),
         },
     }
@@ -271,8 +224,8 @@ mod tests {
     #[test]
     fn the_extension_decides_first() {
         let detect = |ext: &str, bytes: &[u8]| detect(Some(ext), bytes, bytes.len() as u64);
-        assert_eq!(detect("csv", b"a;b\n1;2\n").ok(), Some(Format::Csv(b';')));
-        assert_eq!(detect("csv", b"value\n1\n").ok(), Some(Format::Csv(b',')));
+        assert_eq!(detect("csv", b"a;b\n1;2\n").ok(), Some(Format::Csv { delimiter: b';' }));
+        assert_eq!(detect("csv", b"value\n1\n").ok(), Some(Format::Csv { delimiter: b',' }));
         assert_eq!(detect("tsv", b"a\tb\n").ok(), Some(Format::Tsv));
         assert_eq!(detect("parquet", b"PAR1....").ok(), Some(Format::Parquet));
         assert_eq!(detect("json", b" [{\"a\":1}]").ok(), Some(Format::Json));
@@ -290,7 +243,7 @@ mod tests {
         assert_eq!(detect(b"PAR1\0\0").ok(), Some(Format::Parquet));
         assert_eq!(detect(b"\n [ {\"a\": 1} ]").ok(), Some(Format::Json));
         assert_eq!(detect(b"{\"a\": 1}\n").ok(), Some(Format::Ndjson));
-        assert_eq!(detect(b"a|b\n1|2\n").ok(), Some(Format::Csv(b'|')));
+        assert_eq!(detect(b"a|b\n1|2\n").ok(), Some(Format::Csv { delimiter: b'|' }));
         assert_eq!(detect(b"a\tb\n1\t2\n").ok(), Some(Format::Tsv));
         assert!(matches!(
             detect(b"\x89PNG\r\n\x1a\n\0\0"),

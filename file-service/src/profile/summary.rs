@@ -4,13 +4,16 @@
 //! ```text
 //! The dataset has **3 rows** and **2 columns**.
 //! It contains the following features:
-//! - **price**: `f64` — 1 null, 2 unique, min 1, max 9.5, mean 5.25
+//! - **price**: `f64` — 1 missing (`NA`), 2 unique, min 1, max 9.5, mean 5.25
 //! - **region**: `str` — 2 unique, top: "North" (2), "South" (1)
 //! ```
+//!
+//! Missing values are named with the markers they were written as in delimited text
+//! (``3 missing (2 `NA`, 1 empty)``); Parquet and JSON have native nulls, counted alone.
 
 use std::fmt::Write;
 
-use super::{ColumnProfile, Profile};
+use super::{ColumnProfile, MarkerCount, Profile};
 
 /// Most frequent values named per text column.
 const SUMMARY_TOP_VALUES: usize = 3;
@@ -42,11 +45,7 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
 fn facts(column: &ColumnProfile) -> Vec<String> {
     let mut facts = Vec::new();
     if column.null_count > 0 {
-        facts.push(format!(
-            "{} {}",
-            column.null_count,
-            plural(column.null_count, "null", "nulls")
-        ));
+        facts.push(missing(column.null_count, &column.missing_markers));
     }
     if column.unique_count > 0 || column.null_count == 0 {
         let about = if column.unique_approximate { "~" } else { "" };
@@ -74,6 +73,27 @@ fn facts(column: &ColumnProfile) -> Vec<String> {
     facts
 }
 
+/// `count` missing values and the markers they were written as: `11 missing (`NA`)`,
+/// `3 missing (2 `NA`, 1 empty)`, or `4 missing` when nothing was written.
+fn missing(count: u64, markers: &[MarkerCount]) -> String {
+    let name = |marker: &str| {
+        if marker.is_empty() {
+            "empty".to_owned()
+        } else {
+            format!("`{marker}`")
+        }
+    };
+    let written: Vec<String> = match markers {
+        [] => return format!("{count} missing"),
+        [only] => vec![name(&only.marker)],
+        several => several
+            .iter()
+            .map(|marker| format!("{} {}", marker.count, name(&marker.marker)))
+            .collect(),
+    };
+    format!("{count} missing ({})", written.join(", "))
+}
+
 /// `text` with its line breaks escaped, so one column stays on one line.
 fn one_line(text: &str) -> String {
     text.replace('\r', "\\r").replace('\n', "\\n")
@@ -96,7 +116,7 @@ pub fn number(x: f64) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::{DateRange, NumericStats, ValueCount};
+    use super::super::{DateRange, MarkerCount, NumericStats, ValueCount};
     use super::*;
 
     fn column(name: &str, dtype: &str) -> ColumnProfile {
@@ -104,6 +124,7 @@ mod tests {
             name: name.into(),
             dtype: dtype.into(),
             null_count: 0,
+            missing_markers: Vec::new(),
             unique_count: 0,
             unique_approximate: false,
             numeric: None,
@@ -120,6 +141,10 @@ mod tests {
             column_profiles: vec![
                 ColumnProfile {
                     null_count: 1,
+                    missing_markers: vec![MarkerCount {
+                        marker: "NA".into(),
+                        count: 1,
+                    }],
                     unique_count: 2,
                     numeric: Some(NumericStats {
                         min: Some(1.0),
@@ -164,7 +189,7 @@ mod tests {
             markdown(&profile),
             "The dataset has **3 rows** and **3 columns**.\n\
              It contains the following features:\n\
-             - **price**: `f64` — 1 null, 2 unique, min 1, max 9.5, mean 5.25\n\
+             - **price**: `f64` — 1 missing (`NA`), 2 unique, min 1, max 9.5, mean 5.25\n\
              - **region**: `str` — 2 unique, top: \"North\" (2), \"South\" (1)\n\
              - **day**: `date` — ~3 unique, from 2023-01-01 to 2023-12-31"
         );
@@ -185,8 +210,22 @@ mod tests {
             markdown(&profile),
             "The dataset has **1 row** and **1 column**.\n\
              It contains the following features:\n\
-             - **empty**: `null` — 1 null"
+             - **empty**: `null` — 1 missing"
         );
+    }
+
+    #[test]
+    fn several_markers_are_named_with_their_counts() {
+        let marker = |marker: &str, count| MarkerCount {
+            marker: marker.into(),
+            count,
+        };
+        assert_eq!(
+            missing(5, &[marker("NA", 3), marker("", 1), marker("N/A", 1)]),
+            "5 missing (3 `NA`, 1 empty, 1 `N/A`)"
+        );
+        assert_eq!(missing(2, &[marker("", 2)]), "2 missing (empty)");
+        assert_eq!(missing(4, &[]), "4 missing", "Parquet and JSON write no marker");
     }
 
     #[test]

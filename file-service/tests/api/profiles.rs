@@ -31,6 +31,14 @@ fn top(column: &pb::ColumnProfile) -> Vec<(&str, u64)> {
         .collect()
 }
 
+fn markers(column: &pb::ColumnProfile) -> Vec<(&str, u64)> {
+    column
+        .missing_markers
+        .iter()
+        .map(|marker| (marker.marker.as_str(), marker.count))
+        .collect()
+}
+
 #[track_caller]
 fn close(actual: f64, expected: f64) {
     assert!((actual - expected).abs() < 1e-9, "expected {expected}, got {actual}");
@@ -75,6 +83,7 @@ async fn a_csv_profile_matches_hand_computed_statistics() {
         (amount.dtype.as_str(), amount.null_count, amount.unique_count),
         ("f64", 1, 3)
     );
+    assert_eq!(markers(amount), [("", 1)], "the empty field");
     let stats = amount.numeric.as_ref().expect("numeric");
     close(stats.min, 3.0);
     close(stats.max, 10.5);
@@ -118,8 +127,8 @@ async fn a_csv_profile_matches_hand_computed_statistics() {
         "The dataset has **4 rows** and **5 columns**.\n\
          It contains the following features:\n\
          - **région**: `str` — 3 unique, top: \"North\" (2), \"East\" (1), \"South\" (1)\n\
-         - **amount**: `f64` — 1 null, 3 unique, min 3, max 10.5, mean 6\n\
-         - **day**: `date` — 1 null, 3 unique, from 2023-01-05 to 2023-03-20\n\
+         - **amount**: `f64` — 1 missing (empty), 3 unique, min 3, max 10.5, mean 6\n\
+         - **day**: `date` — 1 missing (empty), 3 unique, from 2023-01-05 to 2023-03-20\n\
          - **note**: `str` — 3 unique, top: \"plain\" (2), \"Smith, J\" (1), \"line one\\nline two\" (1)\n\
          - **code**: `str` — 4 unique, top: \"1\" (1), \"3\" (1), \"4\" (1)"
     );
@@ -292,6 +301,49 @@ async fn parquet_json_and_ndjson_are_profiled_like_csv() {
             "{name}"
         );
     }
+}
+
+#[tokio::test]
+async fn penguins_exported_by_r_have_numeric_measurements_and_missing_sexes() {
+    let app = TestApp::spawn().await;
+    let (token, _) = app.user_with_session("penguins@example.com").await;
+    let csv = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/tests/data/penguins.csv")).expect("penguins.csv");
+    let (file, profile) = profile_of(&app, &token, "penguins.csv", csv).await;
+    assert_eq!((profile.rows, profile.columns), (344, 8));
+
+    // Sums and counts of the non-NA values with Python's csv module and exact fractions
+    // (`Fraction(field)` for each field other than "NA"), checked against pandas 3.1's
+    // `read_csv(...).mean()`: bill_length_mm 15021.3 / 342, bill_depth_mm 5865.7 / 342,
+    // flipper_length_mm 68713 / 342, body_mass_g 1437000 / 342, year 690762 / 344.
+    for (name, dtype, mean, min, max) in [
+        ("bill_length_mm", "f64", 15_021.3 / 342.0, 32.1, 59.6),
+        ("bill_depth_mm", "f64", 5_865.7 / 342.0, 13.1, 21.5),
+        ("flipper_length_mm", "i64", 68_713.0 / 342.0, 172.0, 231.0),
+        ("body_mass_g", "i64", 1_437_000.0 / 342.0, 2_700.0, 6_300.0),
+    ] {
+        let measured = column(&profile, name);
+        assert_eq!((measured.dtype.as_str(), measured.null_count), (dtype, 2), "{name}");
+        assert_eq!(markers(measured), [("NA", 2)], "{name}");
+        let stats = measured.numeric.as_ref().expect(name);
+        close(stats.mean, mean);
+        close(stats.min, min);
+        close(stats.max, max);
+    }
+    let year = column(&profile, "year");
+    assert_eq!((year.dtype.as_str(), year.null_count), ("i64", 0));
+    close(year.numeric.as_ref().expect("year").mean, 690_762.0 / 344.0);
+
+    // 168 male, 165 female, 11 NA.
+    let sex = column(&profile, "sex");
+    assert_eq!((sex.dtype.as_str(), sex.null_count, sex.unique_count), ("str", 11, 2));
+    assert_eq!(markers(sex), [("NA", 11)]);
+    assert_eq!(top(sex), [("male", 168), ("female", 165)], "NA is not a value");
+    assert!(
+        file.summary
+            .contains("\n- **sex**: `str` — 11 missing (`NA`), 2 unique, top: \"male\" (168), \"female\" (165)\n"),
+        "{}",
+        file.summary
+    );
 }
 
 #[tokio::test]

@@ -182,6 +182,7 @@ fn column_json(column: &pb::ColumnProfile) -> Value {
         "name": column.name,
         "dtype": column.dtype,
         "null_count": column.null_count,
+        "missing_markers": column.missing_markers.iter().map(|m| json!({ "marker": m.marker, "count": m.count })).collect::<Vec<_>>(),
         "unique_count": column.unique_count,
         "unique_approximate": column.unique_approximate,
         "numeric": column.numeric.as_ref().map(|n| json!({

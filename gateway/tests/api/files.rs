@@ -124,6 +124,11 @@ async fn upload_then_list_profile_preview_and_activate() {
         .find(|c| c["name"] == "amount")
         .expect("amount");
     assert_eq!(amount["null_count"], 1);
+    assert_eq!(
+        amount["missing_markers"],
+        json!([{ "marker": "", "count": 1 }]),
+        "the empty field"
+    );
     assert_eq!(amount["numeric"]["min"], 4.5);
     assert_eq!(amount["numeric"]["max"], 10.5);
     assert_eq!(amount["numeric"]["mean"], 7.5);

@@ -8,7 +8,8 @@
 //!    batches ([`partial`]: row and null counts, min, max, mean, std, the parsed dates'
 //!    range), its distinct values are counted ([`distinct`]), its text values counted
 //!    for the top values ([`top`]) and its numbers sampled for the percentiles
-//!    ([`sample`]).
+//!    ([`sample`]); in delimited text, the text of its missing values tells which
+//!    markers they were written as ([`markers`]).
 //!
 //! Small datasets ([`Scale::exact`]: text files up to [`EXACT_MAX_BYTES`], Parquet up to
 //! [`EXACT_MAX_ROWS`] rows) get exact unique counts and percentiles. Above that, memory
@@ -22,6 +23,7 @@
 //! holds more than [`TOP_VALUES_MAX_DISTINCT`] distinct values.
 
 mod distinct;
+mod markers;
 mod partial;
 mod profiler;
 mod sample;
@@ -134,7 +136,12 @@ pub fn compute(source: Source<'_>) -> PolarsResult<Profile> {
     let schema = frame.collect_schema()?;
     let head = frame.limit(HEAD_ROWS).collect()?;
     let mut profiler = Profiler::new(&schema, &head, scale)?;
-    source.for_each_batch(&mut |batch| profiler.add(&batch))?;
+    source.for_each_batch(&mut |batch| {
+        if let Some(written) = &batch.written {
+            profiler.add_written(&batch.rows, written)?;
+        }
+        profiler.add(&batch.rows)
+    })?;
     profiler.finish(&head)
 }
 

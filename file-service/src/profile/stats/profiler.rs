@@ -2,8 +2,9 @@
 
 use polars::prelude::*;
 
-use super::super::{ColumnProfile, DateRange, NumericStats, Profile, dates, values};
+use super::super::{ColumnProfile, DateRange, NumericStats, Profile, dates};
 use super::distinct::Distinct;
+use super::markers::Markers;
 use super::sample::Sample;
 use super::top::Counts;
 use super::{
@@ -18,6 +19,7 @@ struct Tracked {
     kind: Kind,
     distinct: Option<Distinct>,
     counts: Option<Counts>,
+    markers: Markers,
 }
 
 /// The statistics of the batches seen so far.
@@ -49,6 +51,7 @@ impl Profiler {
                 kind,
                 distinct: kind.has_unique().then(|| Distinct::new(exact)),
                 counts: counted.then(|| Counts::new((!exact).then_some(TOP_VALUES_MAX_DISTINCT))),
+                markers: Markers::new(),
             });
         }
         let numeric = columns
@@ -95,6 +98,17 @@ impl Profiler {
         }
         self.sample.add(batch, self.rows)?;
         self.rows += batch.height() as u64;
+        Ok(())
+    }
+
+    /// Counts which marker each missing value of `rows`, the next rows of delimited
+    /// text, was written as, from `written` (its columns with nulls, as written).
+    pub fn add_written(&mut self, rows: &DataFrame, written: &DataFrame) -> PolarsResult<()> {
+        for text in written.columns() {
+            if let Some(at) = self.schema.index_of(text.name()) {
+                self.columns[at].markers.add(rows.column(text.name())?, text)?;
+            }
+        }
         Ok(())
     }
 
@@ -146,7 +160,7 @@ impl Profiler {
             rows: count(row.get(partial::ROWS)),
             columns: self.columns.len() as u64,
             column_profiles,
-            sample_rows: values::rows(head, SAMPLE_ROWS),
+            sample_rows: sextant_dataset::cells::rows(head, SAMPLE_ROWS),
         })
     }
 }
@@ -160,6 +174,7 @@ fn profile_column(i: usize, column: &Tracked, row: &Row<'_>, sample: &Sample) ->
         name: column.name.clone(),
         dtype: column.dtype.to_string(),
         null_count,
+        missing_markers: column.markers.seen(),
         unique_count: column.distinct.as_ref().map(Distinct::count).transpose()?.unwrap_or(0),
         unique_approximate: column.distinct.as_ref().is_some_and(Distinct::is_approximate),
         numeric: None,

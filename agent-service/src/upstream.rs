@@ -114,8 +114,12 @@ impl Upstream {
                     file_id: uuid::Uuid::parse_str(&response.file_id)
                         .map_err(|_| unusable(format!("a file id that is not a UUID: {:?}", response.file_id)))?,
                     path: sql::path_from_location(&response.location).map_err(|error| unusable(error.to_string()))?,
-                    format: DatasetFormat::from_stored(&file.format, &response.delimiter)
-                        .map_err(|error| unusable(error.to_string()))?,
+                    format: DatasetFormat::from_stored(&file.format, &response.delimiter).ok_or_else(|| {
+                        unusable(format!(
+                            "unsupported format `{}` (delimiter {:?})",
+                            file.format, response.delimiter
+                        ))
+                    })?,
                     date_columns: response
                         .date_columns
                         .into_iter()

@@ -6,8 +6,9 @@
 //!    anything but one SELECT over the table `data`: table functions such as
 //!    `read_csv(...)`, DDL, DML, other tables, several statements, `SELECT ... INTO`. A
 //!    refused query never reaches Polars, and its dataset is not even opened.
-//! 2. [`Datasets`] hands out the dataset's `LazyFrame`, cached per file, opened with the
-//!    same reader options as file-service's profile so the columns are the same.
+//! 2. [`Datasets`] hands out the dataset's `LazyFrame`, cached per file, opened with
+//!    `sextant_dataset`, the reader file-service's profile uses, so the columns, their
+//!    types and their missing values are the same.
 //! 3. [`Datasets::execute`] runs it in a fresh `SQLContext` holding only `data`, capped at
 //!    [`Limits::max_rows`] rows, on a thread of its own, stopped by a deadline or a
 //!    cancellation token, and returns a [`Table`](crate::table::Table).
@@ -19,9 +20,12 @@ mod run;
 #[cfg(test)]
 mod tests;
 
-pub use dataset::{DatasetFormat, DatasetSpec, Datasets, DateColumn, path_from_location};
+pub use dataset::{DatasetSpec, Datasets, DateColumn, path_from_location};
 pub use guard::check;
 pub use run::{Limits, QueryOutput};
+/// How a dataset is stored: the shared reader's format, by the name a [`DatasetSpec`]
+/// knows it by.
+pub use sextant_dataset::Format as DatasetFormat;
 
 use std::time::Duration;
 

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use polars::prelude::*;
 use polars::sql::SQLContext;
 use serde_json::json;
+use sextant_dataset::INFER_SCHEMA_ROWS;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use super::dataset::INFER_SCHEMA_ROWS;
 use super::*;
 use crate::table::ColumnKind;
 
@@ -511,4 +511,73 @@ async fn a_dataset_over_the_memory_limit_is_scanned_for_every_query() {
     std::fs::remove_file(&path).expect("remove");
     let second = run(&datasets, &dataset, "SELECT COUNT(*) AS rows FROM data").await;
     assert!(matches!(second, Err(SqlError::Dataset { .. })), "{second:?}");
+}
+
+#[tokio::test]
+async fn missing_value_markers_are_nulls_and_a_lone_dash_is_text() {
+    let scratch = Scratch::new();
+    let path = scratch.write("marked.csv", "n,t,dash\n1,a,-\nNA,N/A,1\n3,None,-\n<NA>,,2\n");
+    let dataset = spec(&path, csv());
+    let datasets = Datasets::new(4);
+    let kinds: Vec<ColumnKind> = datasets
+        .schema(&dataset, Limits::default(), &CancellationToken::new())
+        .await
+        .expect("schema")
+        .into_iter()
+        .map(|column| column.kind)
+        .collect();
+    assert_eq!(kinds, [ColumnKind::Number, ColumnKind::Text, ColumnKind::Text]);
+    // n: 1 and 3 (NA and <NA> missing); t: a alone (N/A, None and the empty field
+    // missing); dash: every row.
+    let output = run(
+        &datasets,
+        &dataset,
+        "SELECT COUNT(n) AS n, SUM(n) AS total, COUNT(t) AS t, COUNT(dash) AS dash FROM data",
+    )
+    .await
+    .expect("query");
+    assert_eq!(output.table.rows, [vec![json!(2), json!(4), json!(1), json!(4)]]);
+}
+
+#[tokio::test]
+async fn numbers_after_ten_thousand_missing_values_are_numbers() {
+    let scratch = Scratch::new();
+    let mut text = String::from("id,late\n");
+    for id in 0..INFER_SCHEMA_ROWS {
+        text.push_str(&format!("{id},NA\n"));
+    }
+    for late in 1..=10 {
+        text.push_str(&format!("{},{late}\n", INFER_SCHEMA_ROWS + late - 1));
+    }
+    let dataset = spec(&scratch.write("late.csv", text), csv());
+    let output = run(
+        &Datasets::new(4),
+        &dataset,
+        "SELECT AVG(late) AS mean, COUNT(late) AS n, COUNT(*) AS rows FROM data",
+    )
+    .await
+    .expect("query");
+    assert_eq!(output.table.columns[0].kind, ColumnKind::Number);
+    // 1 + 2 + ... + 10 = 55 over 10 values.
+    assert_eq!(output.table.rows, [vec![json!(5.5), json!(10), json!(10_010)]]);
+}
+
+#[tokio::test]
+async fn the_mean_body_mass_of_r_exported_penguins_counts_only_the_known_ones() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("../file-service/tests/data/penguins.csv");
+    let dataset = spec(&path, csv());
+    let output = run(
+        &Datasets::new(4),
+        &dataset,
+        "SELECT AVG(body_mass_g) AS mean, COUNT(body_mass_g) AS known, COUNT(*) - COUNT(sex) AS no_sex FROM data",
+    )
+    .await
+    .expect("query");
+    assert_eq!(output.table.columns[0].kind, ColumnKind::Number);
+    let row = &output.table.rows[0];
+    // The 342 masses that are not NA sum to 1,437,000 g (Python's csv module; pandas
+    // 3.1's read_csv(...)["body_mass_g"].mean() agrees): 4201.754385964912 g.
+    let mean = row[0].as_f64().expect("a number");
+    assert!((mean - 1_437_000.0 / 342.0).abs() < 1e-9, "{mean}");
+    assert_eq!((&row[1], &row[2]), (&json!(342), &json!(11)));
 }

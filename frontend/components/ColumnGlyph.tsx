@@ -5,7 +5,7 @@ const WIDTH = 120;
 const PAD = 4;
 const INNER = WIDTH - 2 * PAD;
 
-/** A column's shape in a small inline SVG: box plot (numbers) or top-value bars (text), then the share of nulls. */
+/** A column's shape in a small inline SVG: box plot (numbers) or top-value bars (text), then the share of missing values. */
 export function ColumnGlyph({ column, rows }: { column: ColumnProfile; rows: number }) {
   const nullShare = rows > 0 ? Math.min(1, column.null_count / rows) : 0;
   const stats = column.numeric;
@@ -17,7 +17,7 @@ export function ColumnGlyph({ column, rows }: { column: ColumnProfile; rows: num
     stats
       ? `min ${formatCompact(stats.min)}, quartiles ${formatCompact(stats.p25)}, ${formatCompact(stats.p50)}, ${formatCompact(stats.p75)}, max ${formatCompact(stats.max)}`
       : top.map((value) => `${value.value} ${formatPercent(value.count, rows)}`).join(', '),
-    `${formatPercent(column.null_count, rows)} null`,
+    `${formatPercent(column.null_count, rows)} missing`,
   ]
     .filter(Boolean)
     .join('; ');

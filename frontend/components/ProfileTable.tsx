@@ -8,8 +8,19 @@ export function uniqueText(column: ColumnProfile): string {
   return `${column.unique_approximate ? '≈' : ''}${formatCount(column.unique_count)}`;
 }
 
-export function nullsText(column: ColumnProfile, rows: number): string {
+/** "11 (3.2%)": how many values are missing, and their share of the rows. */
+export function missingText(column: ColumnProfile, rows: number): string {
   return `${formatCount(column.null_count)} (${formatPercent(column.null_count, rows)})`;
+}
+
+/** How the missing values were written: "NA", or "NA (3), empty (2)" for several markers; "" when the file did not say (Parquet, JSON). */
+export function markersText(column: ColumnProfile): string {
+  const markers = column.missing_markers;
+  const name = (marker: string) => (marker === '' ? 'empty' : marker);
+  if (markers.length === 1) {
+    return name(markers[0].marker);
+  }
+  return markers.map((marker) => `${name(marker.marker)} (${formatCount(marker.count)})`).join(', ');
 }
 
 const NUMERIC_STATS = ['min', 'p25', 'p50', 'p75', 'max', 'mean'] as const;
@@ -52,7 +63,7 @@ function Summary({ column }: { column: ColumnProfile }) {
   return <span className="muted">—</span>;
 }
 
-/** One row per column of the dataset: type, nulls, uniques, key statistics and a small picture. */
+/** One row per column of the dataset: type, missing values, uniques, key statistics and a small picture. */
 export function ProfileTable({ profile }: { profile: Profile }) {
   return (
     <div className="table-scroll profile-scroll" role="region" aria-label={`Columns of ${profile.file_name}`} tabIndex={0}>
@@ -62,7 +73,7 @@ export function ProfileTable({ profile }: { profile: Profile }) {
             <th scope="col">Column</th>
             <th scope="col">Type</th>
             <th scope="col" className="num">
-              Nulls
+              Missing
             </th>
             <th scope="col" className="num">
               Unique
@@ -81,7 +92,12 @@ export function ProfileTable({ profile }: { profile: Profile }) {
                 <code>{column.dtype}</code>
                 {column.date_range && !/date|time/i.test(column.dtype) && <span className="muted"> (dates)</span>}
               </td>
-              <td className="num">{nullsText(column, profile.rows)}</td>
+              <td className="num">
+                {missingText(column, profile.rows)}
+                {column.missing_markers.length > 0 && (
+                  <span className="muted missing-markers"> as {markersText(column)}</span>
+                )}
+              </td>
               <td className="num">{uniqueText(column)}</td>
               <td>
                 <Summary column={column} />

@@ -49,6 +49,12 @@ export interface TopValue {
   count: number;
 }
 
+/** How many missing values of a CSV or TSV column were written as `marker` ("NA", "N/A", ...; "" for the empty field). */
+export interface MissingMarker {
+  marker: string;
+  count: number;
+}
+
 export interface DateRange {
   min: string;
   max: string;
@@ -59,6 +65,8 @@ export interface ColumnProfile {
   name: string;
   dtype: string;
   null_count: number;
+  /** Most frequent first, adding up to null_count; empty for Parquet and JSON (native nulls). */
+  missing_markers: MissingMarker[];
   unique_count: number;
   unique_approximate: boolean;
   numeric: NumericStats | null;

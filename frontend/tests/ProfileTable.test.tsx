@@ -16,6 +16,10 @@ const profile: Profile = {
       name: 'price',
       dtype: 'f64',
       null_count: 3,
+      missing_markers: [
+        { marker: 'NA', count: 2 },
+        { marker: '', count: 1 },
+      ],
       unique_count: 150,
       unique_approximate: false,
       numeric: { min: 1.5, max: 2500000, mean: 12.3456, std: 4, p25: 4, p50: 9.75, p75: 20 },
@@ -26,6 +30,7 @@ const profile: Profile = {
       name: 'region',
       dtype: 'str',
       null_count: 0,
+      missing_markers: [],
       unique_count: 12345,
       unique_approximate: true,
       numeric: null,
@@ -39,6 +44,7 @@ const profile: Profile = {
       name: 'ordered',
       dtype: 'str',
       null_count: 50,
+      missing_markers: [{ marker: 'NA', count: 50 }],
       unique_count: 90,
       unique_approximate: false,
       numeric: null,
@@ -60,7 +66,7 @@ describe('ProfileTable', () => {
     expect(within(table).getAllByRole('columnheader').map((th) => th.textContent)).toEqual([
       'Column',
       'Type',
-      'Nulls',
+      'Missing',
       'Unique',
       'Summary',
       'Shape',
@@ -68,11 +74,11 @@ describe('ProfileTable', () => {
     expect(within(rowOf('price')).getByText('f64')).toBeTruthy();
   });
 
-  it('shows a numeric column compactly: nulls with percent, exact unique, the six statistics, a box plot', () => {
+  it('shows a numeric column compactly: missing values with percent and markers, exact unique, the six statistics, a box plot', () => {
     render(<ProfileTable profile={profile} />);
     const row = rowOf('price');
     const cells = within(row).getAllByRole('cell');
-    expect(cells[1].textContent).toBe('3 (1.5%)');
+    expect(cells[1].textContent).toBe('3 (1.5%) as NA (2), empty (1)');
     expect(cells[2].textContent).toBe('150');
     const stats = Object.fromEntries(
       Array.from(row.querySelectorAll('dl.stats > div'), (pair) => [
@@ -82,7 +88,7 @@ describe('ProfileTable', () => {
     );
     expect(stats).toEqual({ min: '1.5', p25: '4', p50: '9.75', p75: '20', max: '2.5M', mean: '12.35' });
     expect(row.querySelector('[data-testid="box-plot"]')).not.toBeNull();
-    expect(within(row).getByRole('img').getAttribute('aria-label')).toContain('1.5% null');
+    expect(within(row).getByRole('img').getAttribute('aria-label')).toContain('1.5% missing');
   });
 
   it('shows a text column with ≈ for an approximate unique count and its top values with counts', () => {
@@ -106,7 +112,7 @@ describe('ProfileTable', () => {
     const row = rowOf('ordered');
     const cells = within(row).getAllByRole('cell');
     expect(cells[0].textContent).toBe('str (dates)');
-    expect(cells[1].textContent).toBe('50 (25.0%)');
+    expect(cells[1].textContent).toBe('50 (25.0%) as NA');
     expect(cells[3].textContent).toBe('2024-01-02 – 2024-12-30');
     const nullBar = row.querySelector('[data-testid="null-bar"]');
     const track = row.querySelector('rect.glyph-track');

@@ -14,6 +14,7 @@ use crate::graph::{Event as GraphEvent, GraphError, Outcome as GraphOutcome};
 use crate::runs::{Live, Outcome, Runs};
 use crate::sql::SqlError;
 use crate::table::Column;
+use crate::values::Values;
 
 /// How a run begins.
 pub enum Start {
@@ -55,7 +56,10 @@ async fn schema(live: &Live, deps: &Deps) -> Result<Vec<Column>, Outcome> {
 async fn answer(live: &Arc<Live>, deps: Deps, start: Start) -> Outcome {
     let initial = match start {
         Start::Fresh(question) => match schema(live, &deps).await {
-            Ok(schema) => Some(Analysis::new(question, schema)),
+            Ok(schema) => match Values::read(&deps.datasets, &deps.dataset, &schema, deps.limits, &live.cancel).await {
+                Ok(values) => Some(Analysis::new(question, schema).with_values(values)),
+                Err(_) => return cancelled(live),
+            },
             Err(outcome) => return outcome,
         },
         Start::Resume => {

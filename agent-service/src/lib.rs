@@ -10,7 +10,8 @@
 //! - `sql`: the guarded SQL executor (one SELECT over `data`, checked with sqlparser before
 //!   Polars sees it; a fresh context, a row cap, a deadline, cancellation);
 //! - `chart`: Vega-Lite v6 specs and PNG renderings from a typed chart intent;
-//! - `table`: the result table all of them share;
+//! - `table`: the result table all of them share; `values`: what a dataset's columns hold
+//!   (their distinct values when few), read before a run for the analyst;
 //! - `provider`: the analyst's judgement behind one trait (offline analyst, LLMs, tests);
 //! - `offline`: the built-in offline analyst, the default provider (no key, no network);
 //! - `analysis`: the graph of DESIGN.md section 6 on the engine, with the provider, the SQL
@@ -46,6 +47,7 @@ pub mod table;
 pub mod testing;
 pub mod upstream;
 pub mod usage;
+pub mod values;
 
 pub use config::{Config, LlmProvider};
 pub use error::Error;

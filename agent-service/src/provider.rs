@@ -13,6 +13,13 @@ use crate::chart::ChartIntent;
 use crate::events::Event;
 use crate::graph::NodeContext;
 use crate::table::{Column, Table};
+use crate::values::Values;
+
+/// The values of a decision made without them.
+static NO_VALUES: Values = Values {
+    rows: 0,
+    columns: Vec::new(),
+};
 
 /// How deep an answer should go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -84,6 +91,8 @@ pub struct Ask<'a> {
     pub question: &'a str,
     /// The columns of the table `data`.
     pub schema: &'a [Column],
+    /// What the columns hold (empty when unknown).
+    pub values: &'a Values,
     /// The conversation so far, oldest first.
     pub history: &'a [Exchange],
     /// The running node's context: cancellation and events.
@@ -97,10 +106,16 @@ impl<'a> Ask<'a> {
         Self {
             question,
             schema,
+            values: &NO_VALUES,
             history,
             ctx,
             said: Mutex::default(),
         }
+    }
+
+    /// The decision with what the columns hold known.
+    pub fn with_values(self, values: &'a Values) -> Self {
+        Self { values, ..self }
     }
 
     /// Streams a chunk of the answer's prose to the user.

@@ -30,6 +30,7 @@ use crate::provider::{Exchange, Mode, Provider, Review, Route, TaskKind};
 use crate::sql::{DatasetSpec, Datasets, Limits};
 use crate::table::{Column, Table};
 use crate::usage::Meter;
+use crate::values::Values;
 
 /// Times a subtask's query is written at most, debugging rounds included.
 pub const MAX_ATTEMPTS: u32 = 5;
@@ -79,6 +80,9 @@ pub struct Analysis {
     pub question: String,
     /// The columns of `data`.
     pub schema: Vec<Column>,
+    /// What they hold (empty when unknown).
+    #[serde(default)]
+    pub values: Values,
     /// The conversation so far.
     pub history: Vec<Exchange>,
     /// TECHNICAL or QUICK, once decided.
@@ -100,6 +104,11 @@ impl Analysis {
             schema,
             ..Self::default()
         }
+    }
+
+    /// The run with what the columns hold known.
+    pub fn with_values(self, values: Values) -> Self {
+        Self { values, ..self }
     }
 }
 

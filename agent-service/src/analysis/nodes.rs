@@ -41,7 +41,7 @@ impl From<ProviderError> for NodeError {
 }
 
 fn ask<'a>(state: &'a Analysis, ctx: &'a NodeContext<Event>) -> Ask<'a> {
-    Ask::new(&state.question, &state.schema, &state.history, ctx)
+    Ask::new(&state.question, &state.schema, &state.history, ctx).with_values(&state.values)
 }
 
 /// Sends `event` to the client and keeps it for the turn's memory.

@@ -3,9 +3,17 @@
 //! misspelling. A whole name beats part of one (`unit price` beats `price` for
 //! `Unit Price ($)`); when several columns fit a word equally well, the first in the
 //! table's order is taken and the others are kept, so the answer can say which it chose.
+//! A name's units are optional (`culmen length` is `Culmen Length (mm)`), and a word the
+//! name abbreviates is the name (`cylinders` is `cyl`).
+//!
+//! With what the columns hold ([`Values`]), the words of a question are also matched with
+//! the columns' values (`female` is a value of `sex`), see [`Columns::value_at`].
 
-use super::words::{Token, misspelt, name_words, singular};
+use serde_json::Value;
+
+use super::words::{Token, core_words, misspelt, name_words, singular, tokenize};
 use crate::table::{Column, ColumnKind};
+use crate::values::Values;
 
 /// Words that mean the same in a column name (compared in the singular).
 const SYNONYMS: &[&[&str]] = &[
@@ -20,6 +28,9 @@ const SYNONYMS: &[&[&str]] = &[
     &["customer", "client"],
     &["rating", "score", "star"],
     &["percent", "pct", "percentage"],
+    &["weight", "mass", "wt"],
+    &["horsepower", "hp"],
+    &["mpg", "mileage"],
 ];
 
 /// Words that are keywords of a question first: they name a column only when they are
@@ -57,23 +68,197 @@ pub struct Mention {
     pub others: Vec<usize>,
 }
 
+/// A value of a text column named in a question.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueMatch {
+    /// One past its last token.
+    pub end: usize,
+    /// The value as the data holds it.
+    pub value: String,
+    /// The columns that hold it, in the table's order.
+    pub columns: Vec<usize>,
+}
+
+/// The listed values of a text column, as the data holds them and in words.
+#[derive(Debug, Clone, Default)]
+struct Listed {
+    values: Vec<(String, Vec<String>)>,
+    complete: bool,
+}
+
 /// The columns of `data`, with their names in words, for matching.
 #[derive(Debug, Clone)]
 pub struct Columns {
     columns: Vec<Column>,
     words: Vec<Vec<String>>,
+    /// The words without units, where that differs from `words`.
+    core: Vec<Option<Vec<String>>>,
+    /// Distinct values of each column, when known.
+    distinct: Vec<Option<u64>>,
+    /// Values of text columns, when known.
+    listed: Vec<Listed>,
+    /// Every value of number columns that have few, when known.
+    numbers: Vec<Option<Vec<f64>>>,
+    /// Rows of the table, when known.
+    rows: Option<u64>,
+}
+
+fn singular_words(words: Vec<String>) -> Vec<String> {
+    words.iter().map(|word| singular(word)).collect()
 }
 
 impl Columns {
     /// The matcher over `schema`.
     pub fn new(schema: &[Column]) -> Self {
+        let words: Vec<Vec<String>> = schema
+            .iter()
+            .map(|column| singular_words(name_words(&column.name)))
+            .collect();
+        let core = schema
+            .iter()
+            .zip(&words)
+            .map(|(column, words)| Some(singular_words(core_words(&column.name))).filter(|core| core != words))
+            .collect();
         Self {
             columns: schema.to_vec(),
-            words: schema
-                .iter()
-                .map(|column| name_words(&column.name).iter().map(|word| singular(word)).collect())
-                .collect(),
+            words,
+            core,
+            distinct: vec![None; schema.len()],
+            listed: vec![Listed::default(); schema.len()],
+            numbers: vec![None; schema.len()],
+            rows: None,
         }
+    }
+
+    /// The matcher knowing what the columns hold.
+    pub fn with_values(mut self, values: &Values) -> Self {
+        if values.columns.is_empty() {
+            return self;
+        }
+        self.rows = Some(values.rows);
+        for (index, column) in self.columns.iter().enumerate() {
+            let Some(known) = values.column(&column.name) else {
+                continue;
+            };
+            self.distinct[index] = Some(known.distinct);
+            if column.kind == ColumnKind::Number && known.complete() {
+                self.numbers[index] = Some(known.listed.iter().filter_map(Value::as_f64).collect());
+            }
+            if column.kind == ColumnKind::Text {
+                self.listed[index] = Listed {
+                    values: known
+                        .listed
+                        .iter()
+                        .filter_map(Value::as_str)
+                        .map(|value| {
+                            let words = tokenize(value).into_iter().map(|token| token.text).collect();
+                            (value.to_owned(), words)
+                        })
+                        .collect(),
+                    complete: known.complete(),
+                };
+            }
+        }
+        self
+    }
+
+    /// How many distinct values the column at `index` has, when known.
+    pub fn distinct(&self, index: usize) -> Option<u64> {
+        self.distinct[index]
+    }
+
+    /// Every value of the number column at `index`, when it has few and they are known.
+    pub fn numbers(&self, index: usize) -> Option<&[f64]> {
+        self.numbers[index].as_deref()
+    }
+
+    /// Whether the column at `index` holds few distinct values for its rows, so that it can
+    /// group them (`by cylinders`, `each year`): known to have few, or named like a year.
+    pub fn discrete(&self, index: usize) -> bool {
+        let years = self.words[index].iter().any(|word| word == "year");
+        match (self.distinct[index], self.rows) {
+            (Some(distinct), Some(rows)) => {
+                years || (distinct <= crate::values::MAX_LISTED && distinct.saturating_mul(4) <= rows)
+            }
+            _ => years,
+        }
+    }
+
+    /// Whether the column at `index` identifies rows rather than groups them: most of its
+    /// values occur once (at least one distinct value for every two rows).
+    pub fn identifies(&self, index: usize) -> bool {
+        match (self.distinct[index], self.rows) {
+            (Some(distinct), Some(rows)) => rows > 1 && distinct.saturating_mul(2) > rows,
+            _ => false,
+        }
+    }
+
+    /// The text column that names a row, if one does: one whose values are all distinct
+    /// (a name, a model), else one called like a name.
+    pub fn label(&self) -> Option<usize> {
+        const NAMES: &[&str] = &["name", "model", "title", "label", "make", "country", "city", "rowname"];
+        let texts = self.of_kind(ColumnKind::Text);
+        let unique = texts
+            .iter()
+            .copied()
+            .find(|&index| self.rows.is_some_and(|rows| rows > 1) && self.distinct[index] == self.rows);
+        unique.or_else(|| {
+            texts
+                .iter()
+                .copied()
+                .find(|&index| self.words[index].iter().any(|word| NAMES.contains(&word.as_str())))
+        })
+    }
+
+    /// How many rows the table has, when known.
+    pub fn rows(&self) -> Option<u64> {
+        self.rows
+    }
+
+    /// Whether every value of the text column at `index` is known (and so a value not
+    /// among them is not in the column).
+    pub fn values_known(&self, index: usize) -> bool {
+        self.listed[index].complete
+    }
+
+    /// Whether some text columns may hold values that are not known.
+    pub fn values_unknown_somewhere(&self) -> bool {
+        self.of_kind(ColumnKind::Text)
+            .into_iter()
+            .any(|index| !self.listed[index].complete)
+    }
+
+    /// The value of a text column that `tokens` spell from `start` (case and plurals aside,
+    /// or a close misspelling of a one-word value), the longest there is.
+    pub fn value_at(&self, tokens: &[Token], start: usize) -> Option<ValueMatch> {
+        let mut best: Option<(usize, bool, ValueMatch)> = None;
+        for (index, listed) in self.listed.iter().enumerate() {
+            for (value, words) in &listed.values {
+                let Some((length, exact)) = spells(tokens, start, value, words) else {
+                    continue;
+                };
+                match &mut best {
+                    Some((best_length, best_exact, found)) if (*best_length, *best_exact) == (length, exact) => {
+                        if !found.columns.contains(&index) {
+                            found.columns.push(index);
+                        }
+                    }
+                    Some((best_length, best_exact, _)) if (*best_length, *best_exact) > (length, exact) => {}
+                    _ => {
+                        best = Some((
+                            length,
+                            exact,
+                            ValueMatch {
+                                end: start + length,
+                                value: value.clone(),
+                                columns: vec![index],
+                            },
+                        ));
+                    }
+                }
+            }
+        }
+        best.map(|(.., found)| found)
     }
 
     /// Every column.
@@ -156,38 +341,17 @@ impl Columns {
         })
     }
 
-    /// The whole name of `column` at `start`: word by word, or written as one word.
+    /// The whole name of `column` at `start`, with or without its units.
     fn whole_at(&self, tokens: &[Token], start: usize, column: usize) -> Option<(usize, Fit)> {
-        let words = &self.words[column];
-        if words.is_empty() {
-            return None;
-        }
-        let joined: String = words.concat();
-        let token = &tokens[start];
-        let typed: String = token.text.chars().filter(|c| c.is_alphanumeric()).collect();
-        if words.len() > 1 && (typed == joined || singular(&typed) == joined) {
-            return Some((1, Fit::Exact));
-        }
-        let span = tokens.get(start..start + words.len())?;
-        let mut fit = Fit::Exact;
-        for (token, word) in span.iter().zip(words) {
-            if token.quoted {
-                return None;
-            }
-            let stem = token.stem();
-            if stem == *word || token.text == *word {
-                continue;
-            }
-            if words.len() == 1 && KEYWORDS.contains(&stem.as_str()) {
-                return None;
-            }
-            if loosely(&stem, word) {
-                fit = Fit::Loose;
-            } else {
-                return None;
-            }
-        }
-        Some((words.len(), fit))
+        let full = whole_at(tokens, start, &self.words[column]);
+        let core = self.core[column]
+            .as_ref()
+            .and_then(|core| whole_at(tokens, start, core));
+        let compound = match self.words[column].as_slice() {
+            [one] => compound_at(tokens, start, one).map(|length| (length, Fit::Loose)),
+            _ => None,
+        };
+        full.into_iter().chain(core).chain(compound).max()
     }
 
     /// One significant word of a longer name of `column` at `token`.
@@ -205,15 +369,119 @@ impl Columns {
     }
 }
 
+/// The name of `words` at `start`: word by word, or written as one word.
+fn whole_at(tokens: &[Token], start: usize, words: &[String]) -> Option<(usize, Fit)> {
+    if words.is_empty() {
+        return None;
+    }
+    let joined: String = words.concat();
+    let token = &tokens[start];
+    let typed: String = token.text.chars().filter(|c| c.is_alphanumeric()).collect();
+    if words.len() > 1 && (typed == joined || singular(&typed) == joined) {
+        return Some((1, Fit::Exact));
+    }
+    let span = tokens.get(start..start + words.len())?;
+    let mut fit = Fit::Exact;
+    for (token, word) in span.iter().zip(words) {
+        if token.quoted {
+            return None;
+        }
+        let stem = token.stem();
+        if stem == *word || token.text == *word {
+            continue;
+        }
+        if words.len() == 1 && KEYWORDS.contains(&stem.as_str()) {
+            return None;
+        }
+        if loosely(&stem, word) {
+            fit = Fit::Loose;
+        } else {
+            return None;
+        }
+    }
+    Some((words.len(), fit))
+}
+
+/// How many tokens from `start` spell `value` (whose words are `words`), and whether
+/// exactly (else through a plural or a close misspelling of a one-word value).
+fn spells(tokens: &[Token], start: usize, value: &str, words: &[String]) -> Option<(usize, bool)> {
+    let token = tokens.get(start)?;
+    if token.quoted {
+        return (token.text == value.to_lowercase()).then_some((1, true));
+    }
+    let span = tokens.get(start..start + words.len())?;
+    if words.is_empty() || span.iter().any(|token| token.quoted) {
+        return None;
+    }
+    if span.iter().zip(words).all(|(token, word)| token.text == *word) {
+        return Some((words.len(), true));
+    }
+    let close = span
+        .iter()
+        .zip(words)
+        .all(|(token, word)| token.text == *word || token.stem() == singular(word))
+        || (words.len() == 1 && words[0].chars().count() >= 5 && misspelt(&token.text, &words[0]));
+    close.then_some((words.len(), false))
+}
+
 /// Whether `typed` means `word`: a synonym or a close misspelling (both in the singular).
 fn loosely(typed: &str, word: &str) -> bool {
     if KEYWORDS.contains(&typed) {
         return false;
     }
+    let means = |typed: &str, other: &str| typed == other || misspelt(typed, other);
     SYNONYMS
         .iter()
-        .any(|group| group.contains(&typed) && group.contains(&word))
+        .any(|group| group.iter().any(|other| means(typed, other)) && group.contains(&word))
         || misspelt(typed, word)
+        || abbreviates(word, typed)
+}
+
+/// How many tokens from `start` a one-word name written as several run together spells
+/// (`brainwt` for `brain weight`, `realint` for `real interest`, `tbilrate` for `tbill
+/// rate`): the name cut into pieces, each the typed word, a synonym of it, or the
+/// beginning of it (three letters or more).
+fn compound_at(tokens: &[Token], start: usize, name: &str) -> Option<usize> {
+    fn piece(typed: &Token, piece: &str) -> bool {
+        let stem = typed.stem();
+        piece == typed.text
+            || piece == stem
+            || (piece.chars().count() >= 3 && typed.text.starts_with(piece))
+            || SYNONYMS
+                .iter()
+                .any(|group| group.contains(&piece) && group.contains(&stem.as_str()))
+    }
+    fn spell(tokens: &[Token], at: usize, rest: &str) -> Option<usize> {
+        if rest.is_empty() {
+            return Some(at);
+        }
+        let token = tokens
+            .get(at)
+            .filter(|token| !token.quoted && token.number().is_none())?;
+        (1..=rest.len())
+            .rev()
+            .filter(|&cut| rest.is_char_boundary(cut))
+            .find_map(|cut| {
+                piece(token, &rest[..cut])
+                    .then(|| spell(tokens, at + 1, &rest[cut..]))
+                    .flatten()
+            })
+    }
+    if name.chars().count() < 5 || KEYWORDS.contains(&name) {
+        return None;
+    }
+    let end = spell(tokens, start, name)?;
+    (end - start >= 2).then_some(end - start)
+}
+
+/// Whether the name's word `short` abbreviates the typed word `long` (`cyl` for
+/// `cylinders`, `disp` for `displacement`): three letters or more, and shorter by two.
+fn abbreviates(short: &str, long: &str) -> bool {
+    let letters = short.chars().count();
+    letters >= 3
+        && long.chars().count() >= letters + 2
+        && long.starts_with(short)
+        && short.chars().all(char::is_alphabetic)
 }
 
 #[cfg(test)]
@@ -279,6 +547,25 @@ mod tests {
         assert_eq!(mentions.len(), 1);
         assert_eq!(columns.name(mentions[0].column), "list_price");
         assert_eq!(mentions[0].others, [1]);
+    }
+
+    #[test]
+    fn units_abbreviations_and_names_run_together_match() {
+        let columns = columns(&[
+            ("Culmen Length (mm)", ColumnKind::Number),
+            ("cyl", ColumnKind::Number),
+            ("brainwt", ColumnKind::Number),
+            ("realint", ColumnKind::Number),
+            ("carb", ColumnKind::Number),
+        ]);
+        assert_eq!(
+            named(&columns, "mean culmen length of cars with 8 cylinders"),
+            [("Culmen Length (mm)".into(), Fit::Exact), ("cyl".into(), Fit::Loose)]
+        );
+        assert_eq!(
+            named(&columns, "brain weight and real interest"),
+            [("brainwt".into(), Fit::Loose), ("realint".into(), Fit::Loose)]
+        );
     }
 
     #[test]

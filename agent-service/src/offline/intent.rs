@@ -348,6 +348,9 @@ pub enum Shape {
         ascending: bool,
         /// Rows kept (else every row, up to the executor's cap).
         limit: Option<u32>,
+        /// The column that names a row (`model`), for the sentence.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        label: Option<String>,
     },
     /// The distinct values of a column.
     Distinct {

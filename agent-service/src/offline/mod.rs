@@ -178,10 +178,12 @@ impl Provider for Offline {
     }
 
     async fn advise(&self, ask: &Ask<'_>) -> Result<(), ProviderError> {
-        let text = match understand(ask).talk {
+        let understanding = understand(ask);
+        let text = match understanding.talk {
             Some(Talk::Greeting) => reply::help(ask, true),
             Some(Talk::Help) => reply::help(ask, false),
             Some(Talk::Recap) => reply::recap(ask),
+            None if !understanding.unmatched.is_empty() => reply::not_found(ask, &understanding.unmatched),
             None => reply::not_understood(ask),
         };
         self.say(ask, text).await;

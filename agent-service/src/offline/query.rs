@@ -39,7 +39,9 @@ pub fn sql(intent: &Intent, schema: &[Column], grain: Option<Grain>) -> String {
             order,
             limit,
         } => aggregate(measure, group.as_deref(), *order, *limit, filters),
-        Shape::Rows { by, ascending, limit } => rows(by.as_deref(), *ascending, *limit, filters),
+        Shape::Rows {
+            by, ascending, limit, ..
+        } => rows(by.as_deref(), *ascending, *limit, filters),
         Shape::Distinct { column } => {
             let column = ident(column);
             let condition = conditions(filters, &[format!("{column} IS NOT NULL")]);
@@ -151,6 +153,11 @@ fn aggregate(measure: &Measure, group: Option<&str>, order: Order, limit: Option
         return format!("SELECT {value} AS {alias} FROM data{condition}");
     };
     let group = ident(group);
+    // A ranking names groups: rows without one are not a group (a list shows them).
+    let condition = match limit {
+        Some(_) => conditions(filters, &[format!("{group} IS NOT NULL")]),
+        None => condition,
+    };
     let order = match order {
         Order::Label => format!("{group} ASC NULLS LAST"),
         Order::Descending => format!("{alias} DESC NULLS LAST, {group} ASC"),
@@ -375,8 +382,8 @@ mod tests {
         };
         assert_eq!(
             sql(&intent, &[], None),
-            "SELECT \"region\", SUM(\"amount\") AS \"total_amount\" FROM data WHERE \"units\" > 2 AND NOT \
-             LOWER(\"product\") = 'widget' GROUP BY \"region\" ORDER BY \"total_amount\" DESC NULLS LAST, \"region\" ASC LIMIT 3"
+            "SELECT \"region\", SUM(\"amount\") AS \"total_amount\" FROM data WHERE \"region\" IS NOT NULL AND \"units\" > 2 \
+             AND NOT LOWER(\"product\") = 'widget' GROUP BY \"region\" ORDER BY \"total_amount\" DESC NULLS LAST, \"region\" ASC LIMIT 3"
         );
     }
 

@@ -1,15 +1,72 @@
 //! Answers without a query: help, a recap of the conversation, and what to say when a
 //! question is not understood (with suggestions built from the columns).
 
+use super::parse::{Unmatched, join_words};
+use super::words::similarity;
 use super::{NOTE, suggestions};
 use crate::provider::{Ask, Exchange};
 
 pub(super) fn not_understood(ask: &Ask<'_>) -> String {
-    let mut text = format!(
+    let text = format!(
         "I did not understand \"{}\". I answer questions about this table by their words, without a language model; \
          try one of these:",
         ask.question.trim()
     );
+    with_suggestions(ask, text)
+}
+
+/// What to say when the question names a column or a value the data does not have: never
+/// an answer about another column.
+pub(super) fn not_found(ask: &Ask<'_>, unmatched: &[Unmatched]) -> String {
+    let mut distinct: Vec<&Unmatched> = Vec::new();
+    for one in unmatched {
+        let covered = distinct.iter().any(|seen| match (seen, one) {
+            (Unmatched::Column(seen), Unmatched::Column(one)) => {
+                seen.contains(one.as_str()) || one.contains(seen.as_str())
+            }
+            (seen, one) => *seen == one,
+        });
+        if !covered {
+            distinct.push(one);
+        }
+    }
+    let sentences: Vec<String> = distinct
+        .into_iter()
+        .map(|unmatched| match unmatched {
+            Unmatched::Column(words) => {
+                let names: Vec<String> = ask.schema.iter().map(|column| column.name.clone()).collect();
+                let closest: Vec<String> = closest(words, &names)
+                    .into_iter()
+                    .map(|name| format!("`{name}`"))
+                    .collect();
+                match closest.as_slice() {
+                    [] => format!("I could not find a column for \"{words}\" in this table."),
+                    _ => format!(
+                        "I could not find a column for \"{words}\" in this table; the closest are {}.",
+                        join_words(&closest, "and")
+                    ),
+                }
+            }
+            Unmatched::Value(value) => format!("I could not find \"{value}\" in any column of this table."),
+        })
+        .collect();
+    let mut text = sentences.join(" ");
+    text.push_str(" So I could not answer; try one of these:");
+    with_suggestions(ask, text)
+}
+
+/// Up to three of `names` that look most like `words`.
+fn closest(words: &str, names: &[String]) -> Vec<String> {
+    let mut scored: Vec<(f64, &String)> = names
+        .iter()
+        .map(|name| (similarity(words, name), name))
+        .filter(|(score, _)| *score > 0.0)
+        .collect();
+    scored.sort_by(|a, b| b.0.total_cmp(&a.0));
+    scored.into_iter().take(3).map(|(_, name)| name.clone()).collect()
+}
+
+fn with_suggestions(ask: &Ask<'_>, mut text: String) -> String {
     for suggestion in suggestions(ask.schema) {
         text.push_str(&format!("\n- {suggestion}"));
     }

@@ -61,7 +61,7 @@ fn totals_by_group_rankings_and_trends_have_their_shapes() {
     ));
     assert!(matches!(
         shape("the 3 orders with the lowest revenue"),
-        Shape::Rows { by: Some(by), ascending: true, limit: Some(3) } if by == "revenue"
+        Shape::Rows { by: Some(by), ascending: true, limit: Some(3), .. } if by == "revenue"
     ));
     assert!(matches!(
         shape("revenue by month"),

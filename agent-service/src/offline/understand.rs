@@ -4,7 +4,7 @@
 use super::columns::Columns;
 use super::follow;
 use super::intent::{self, Intent, Shape};
-use super::parse::{Parsed, Talk, parse};
+use super::parse::{Parsed, Talk, Unmatched, parse};
 use super::{NOTE, sentence, words};
 use crate::provider::{Ask, Exchange, Mode, ProviderError};
 use crate::table::ColumnKind;
@@ -25,6 +25,8 @@ pub(super) struct Understanding {
     pub(super) tasks: Vec<Task>,
     /// Sentences about the columns chosen.
     pub(super) notes: Vec<String>,
+    /// What the question names that the data does not have (then there are no tasks).
+    pub(super) unmatched: Vec<Unmatched>,
 }
 
 impl Understanding {
@@ -43,11 +45,17 @@ impl Understanding {
 
 /// Reads the question of `ask` with the conversation before it.
 pub(super) fn understand(ask: &Ask<'_>) -> Understanding {
-    let columns = Columns::new(ask.schema);
+    let columns = Columns::new(ask.schema).with_values(ask.values);
     let parsed = parse(ask.question, &columns);
     if let Some(talk) = parsed.talk.filter(|_| parsed.shape.is_none()) {
         return Understanding {
             talk: Some(talk),
+            ..Understanding::default()
+        };
+    }
+    if !parsed.unmatched.is_empty() {
+        return Understanding {
+            unmatched: parsed.unmatched,
             ..Understanding::default()
         };
     }
@@ -86,6 +94,7 @@ fn with_tasks(main: Option<Intent>, intents: Vec<Intent>, notes: Vec<String>, as
         main,
         tasks,
         notes,
+        unmatched: Vec::new(),
     }
 }
 

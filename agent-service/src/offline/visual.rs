@@ -49,6 +49,13 @@ fn natural(shape: &Shape) -> Option<Mark> {
         Shape::Trend { .. } => Some(Mark::Line),
         Shape::Distribution { .. } | Shape::Compare { .. } => Some(Mark::Bar),
         Shape::Scatter { .. } => Some(Mark::Point),
+        // `the 3 cheapest products`: a bar for each, named by its label.
+        Shape::Rows {
+            by: Some(_),
+            label: Some(_),
+            limit: Some(limit),
+            ..
+        } if *limit > 1 => Some(Mark::Bar),
         _ => None,
     }
 }
@@ -69,11 +76,14 @@ pub fn intent(intent: &Intent, mark: Mark, table: &Table, title: &str) -> Option
             (name(0)?, table.column("rows").map(|(_, c)| c.name.clone()), None)
         }
         Shape::Scatter { x, y } => (x.clone(), Some(y.clone()), None),
-        Shape::Rows { by: Some(by), .. } => {
+        Shape::Rows {
+            by: Some(by), label, ..
+        } => {
             let label = table
                 .columns
                 .iter()
-                .find(|column| column.kind == ColumnKind::Text)
+                .find(|column| label.as_ref() == Some(&column.name))
+                .or_else(|| table.columns.iter().find(|column| column.kind == ColumnKind::Text))
                 .map(|column| column.name.clone())?;
             (label, Some(by.clone()), None)
         }

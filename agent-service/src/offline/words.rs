@@ -153,6 +153,37 @@ pub fn name_words(name: &str) -> Vec<String> {
     words
 }
 
+/// Units written in column names (`body_mass_g`, `Length (mm)`), dropped by [`core_words`].
+const UNITS: &[&str] = &[
+    "mm", "cm", "m", "km", "in", "ft", "mi", "g", "kg", "mg", "lb", "lbs", "oz", "t", "s", "sec", "ms", "min", "h",
+    "hr", "hrs", "usd", "eur", "gbp", "pct", "pc", "ml", "l", "kwh", "kw", "w", "mph", "kmh", "kph", "deg", "degc",
+    "degf", "c", "f",
+];
+
+/// The words of a column name without its units: what is in parentheses or brackets
+/// (`Culmen Length (mm)`, `Delta 15 N (o/oo)`) and unit words at its end (`body_mass_g`),
+/// as long as a word is left. Questions seldom say the unit.
+pub fn core_words(name: &str) -> Vec<String> {
+    let mut bare = String::new();
+    let mut depth = 0usize;
+    for c in name.chars() {
+        match c {
+            '(' | '[' | '{' => depth += 1,
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            c if depth == 0 => bare.push(c),
+            _ => bare.push(' '),
+        }
+    }
+    let mut words = name_words(&bare);
+    if words.is_empty() {
+        words = name_words(name);
+    }
+    while words.len() > 1 && words.last().is_some_and(|word| UNITS.contains(&word.as_str())) {
+        words.pop();
+    }
+    words
+}
+
 fn flush(words: &mut Vec<String>, current: &mut String) {
     if !current.is_empty() {
         words.push(std::mem::take(current));
@@ -207,10 +238,40 @@ pub fn distance(a: &str, b: &str, limit: usize) -> usize {
     rows[a.len()][b.len()]
 }
 
+/// How alike two names look, from 0 to 1: the share of letter pairs they have in common
+/// (Dice's coefficient over bigrams of their letters and digits, case aside).
+pub fn similarity(a: &str, b: &str) -> f64 {
+    let pairs = |text: &str| -> Vec<(char, char)> {
+        let letters: Vec<char> = text
+            .chars()
+            .filter(|c| c.is_alphanumeric())
+            .flat_map(char::to_lowercase)
+            .collect();
+        letters.windows(2).map(|pair| (pair[0], pair[1])).collect()
+    };
+    let (a, mut b) = (pairs(a), pairs(b));
+    let total = a.len() + b.len();
+    if total == 0 {
+        return 0.0;
+    }
+    let mut shared = 0;
+    for pair in &a {
+        if let Some(at) = b.iter().position(|other| other == pair) {
+            b.swap_remove(at);
+            shared += 1;
+        }
+    }
+    2.0 * f64::from(shared) / total as f64
+}
+
 /// Whether `typed` is a close misspelling of `word`: one edit for words of four to seven
 /// letters, two from eight.
 pub fn misspelt(typed: &str, word: &str) -> bool {
     let length = word.chars().count();
+    if typed.chars().count() < 4 {
+        // `car` is not `carb`: a short word is too often a word of its own.
+        return false;
+    }
     let limit = match length {
         0..=3 => return false,
         4..=7 => 1,
@@ -269,6 +330,17 @@ mod tests {
     }
 
     #[test]
+    fn units_are_dropped_from_the_core_of_a_name() {
+        assert_eq!(core_words("Culmen Length (mm)"), ["culmen", "length"]);
+        assert_eq!(core_words("body_mass_g"), ["body", "mass"]);
+        assert_eq!(core_words("Delta 15 N (o/oo)"), ["delta", "15", "n"]);
+        assert_eq!(core_words("Price [USD]"), ["price"]);
+        assert_eq!(core_words("(mm)"), ["mm"]);
+        assert_eq!(core_words("m"), ["m"]);
+        assert_eq!(core_words("region"), ["region"]);
+    }
+
+    #[test]
     fn plurals_become_singular() {
         for (plural, one) in [
             ("regions", "region"),
@@ -290,6 +362,7 @@ mod tests {
         assert!(misspelt("temprature", "temperature"));
         assert!(!misspelt("rice", "price"));
         assert!(!misspelt("age", "ago"));
+        assert!(!misspelt("car", "carb"));
         assert_eq!(distance("kitten", "sitting", 5), 3);
     }
 }

@@ -196,8 +196,8 @@ async fn the_question_bank_is_answered_correctly() {
 #[tokio::test]
 async fn a_trend_with_too_few_points_is_redrawn_finer_and_its_intent_remembered() {
     let world = run::world(&sensors::bank()).await;
-    let schema = run::schema(&world.deps).await;
-    let answer = run::ask(&world.deps, &schema, "How did the temperature change over time?").await;
+    let data = run::data(&world.deps).await;
+    let answer = run::ask(&world.deps, &data, "How did the temperature change over time?").await;
     let queries = run::queries(&answer.content);
     assert_eq!(queries.len(), 2, "{queries:?}");
     assert!(

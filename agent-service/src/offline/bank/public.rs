@@ -105,14 +105,14 @@ async fn run(dataset: &Dataset) -> Tally {
         .map(|(name, format)| (name.as_str(), format.as_str()))
         .collect();
     let world = run::world_of(&path(&dataset.file), &dates).await;
-    let schema = run::schema(&world.deps).await;
+    let data = run::data(&world.deps).await;
     let mut tally = Tally::default();
     for conversation in &dataset.conversations {
         let mut deps = world.deps.clone();
         deps.scope.session = SessionId(Uuid::new_v4());
         for question in conversation {
-            let answer = run::ask_verbosely(&deps, &schema, &question.ask).await;
-            let verdict = judge(question, &schema, &answer);
+            let answer = run::ask_verbosely(&deps, &data, &question.ask).await;
+            let verdict = judge(question, &data.schema, &answer);
             tally.add(format!("[{}] \"{}\"", dataset.file, question.ask), verdict);
         }
     }

@@ -18,8 +18,9 @@ use crate::analysis::{self, Analysis, Deps};
 use crate::domain::SessionId;
 use crate::events::Event;
 use crate::graph::{Event as GraphEvent, Outcome, RunId};
-use crate::sql::{DateColumn, Limits};
+use crate::sql::DateColumn;
 use crate::table::Table;
+use crate::values::Values;
 
 /// The dataset as a frame, its date columns parsed; read here, not through the analyst.
 fn frame(bank_name: &str, dates: &[(&str, &str)]) -> PolarsResult<LazyFrame> {
@@ -91,12 +92,15 @@ pub(super) struct Answer {
     pub(super) statuses: Vec<String>,
 }
 
-pub(super) async fn ask(deps: &Deps, schema: &[crate::table::Column], question: &str) -> Answer {
+pub(super) async fn ask(deps: &Deps, data: &Analysis, question: &str) -> Answer {
     let graph = analysis::graph(deps.clone()).expect("a valid graph");
     let (sender, mut receiver) = mpsc::channel(256);
     let run = graph.run(
         RunId::new(),
-        Analysis::new(question, schema.to_vec()),
+        Analysis {
+            question: question.into(),
+            ..data.clone()
+        },
         CancellationToken::new(),
         sender,
     );
@@ -190,37 +194,33 @@ pub(super) async fn world_of(path: &str, dates: &[(&str, &str)]) -> World {
     world
 }
 
-/// The columns of the world's dataset, as the driver reads them.
-pub(super) async fn schema(deps: &Deps) -> Vec<crate::table::Column> {
-    let limits = Limits {
-        max_rows: 0,
-        ..deps.limits
-    };
-    deps.datasets
-        .execute(
-            &deps.dataset,
-            "SELECT * FROM data LIMIT 0",
-            limits,
-            &CancellationToken::new(),
-        )
+/// A run over the world's dataset before its question: the columns and what they hold,
+/// read as the driver reads them.
+pub(super) async fn data(deps: &Deps) -> Analysis {
+    let cancel = CancellationToken::new();
+    let schema = deps
+        .datasets
+        .schema(&deps.dataset, deps.limits, &cancel)
         .await
-        .expect("the dataset reads")
-        .table
-        .columns
+        .expect("the dataset reads");
+    let values = Values::read(&deps.datasets, &deps.dataset, &schema, deps.limits, &cancel)
+        .await
+        .expect("not cancelled");
+    Analysis::new("", schema).with_values(values)
 }
 
 /// Asks every question of `bank` and tallies the verdicts.
 pub(super) async fn run(bank: Bank) -> Tally {
     let expected = expectations(&bank);
     let world = world(&bank).await;
-    let schema = schema(&world.deps).await;
+    let data = data(&world.deps).await;
     let mut tally = Tally::default();
     for (cases, expected) in bank.conversations.iter().zip(&expected) {
         let mut deps = world.deps.clone();
         deps.scope.session = SessionId(Uuid::new_v4());
         for (case, expected) in cases.iter().zip(expected) {
-            let answer = ask_verbosely(&deps, &schema, case.question).await;
-            let verdict = verdict(&want(case, expected.as_ref()), case.question, &schema, &answer);
+            let answer = ask_verbosely(&deps, &data, case.question).await;
+            let verdict = verdict(&want(case, expected.as_ref()), case.question, &data.schema, &answer);
             tally.add(format!("[{}] \"{}\"", bank.name, case.question), verdict);
         }
     }
@@ -229,8 +229,8 @@ pub(super) async fn run(bank: Bank) -> Tally {
 
 /// [`ask`], printing the question, its queries and the answer when `OFFLINE_BANK_VERBOSE`
 /// is set.
-pub(super) async fn ask_verbosely(deps: &Deps, schema: &[crate::table::Column], question: &str) -> Answer {
-    let answer = ask(deps, schema, question).await;
+pub(super) async fn ask_verbosely(deps: &Deps, data: &Analysis, question: &str) -> Answer {
+    let answer = ask(deps, data, question).await;
     if std::env::var_os("OFFLINE_BANK_VERBOSE").is_some() {
         let sql = queries(&answer.content);
         println!("Q: {question}\n   SQL: {sql:?}\n   A: {}", text(&answer.content));

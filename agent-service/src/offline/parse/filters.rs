@@ -3,8 +3,9 @@
 //! (`where age is missing`), and values of text columns (`region is West`, `the West
 //! region`, or a value alone: `in West`, which is looked for in every text column).
 
+use super::super::columns::{Fit, ValueMatch};
 use super::super::intent::{Cmp, Filter};
-use super::reader::Reader;
+use super::reader::{Reader, Unmatched};
 use crate::table::ColumnKind;
 
 /// Words that compare a number, and what they mean; longest first.
@@ -71,6 +72,10 @@ pub fn comparisons(reader: &mut Reader<'_>) -> Vec<Filter> {
         if reader.used(i) {
             continue;
         }
+        if let Some(filter) = years(reader, i).or_else(|| counted_value(reader, i)) {
+            found.push(filter);
+            continue;
+        }
         if reader.is(i, &["between"])
             && let Some(low) = reader.tokens.get(i + 1).and_then(|token| token.number())
             && reader.is(i + 2, &["and"])
@@ -110,6 +115,91 @@ pub fn comparisons(reader: &mut Reader<'_>) -> Vec<Filter> {
         }
     }
     found
+}
+
+/// A number written next to the name of a number column that holds it as one of its few
+/// values: `8 cylinders`, `with 4 gears`, `month 7`, `year 2008`.
+fn counted_value(reader: &mut Reader<'_>, i: usize) -> Option<Filter> {
+    let value = reader.tokens.get(i)?.number()?;
+    let before = i
+        .checked_sub(1)
+        .and_then(|k| reader.mention_covering(k))
+        .map(|(m, _)| m);
+    let after = reader.mention_at(i + 1).map(|(m, _)| m);
+    let m = [after, before].into_iter().flatten().find(|&m| {
+        !reader.used(reader.mentions[m].start)
+            && measurable(reader, m)
+            && reader
+                .columns
+                .numbers(reader.mentions[m].column)
+                .is_some_and(|listed| listed.contains(&value))
+    })?;
+    if reader.used(i) {
+        return None;
+    }
+    reader.take(i..i + 1);
+    Some(Filter::Compare {
+        column: reader.take_mention(m),
+        cmp: Cmp::Equal,
+        value,
+    })
+}
+
+/// Years, when the table has a number column of years and no date column: `in 2008`,
+/// `since 1990`, `between 1990 and 1999` (dates are read by `dates` otherwise).
+fn years(reader: &mut Reader<'_>, i: usize) -> Option<Filter> {
+    const SIDES: &[(&str, Option<Cmp>)] = &[
+        ("in", Some(Cmp::Equal)),
+        ("from", Some(Cmp::Equal)),
+        ("during", Some(Cmp::Equal)),
+        ("of", Some(Cmp::Equal)),
+        ("for", Some(Cmp::Equal)),
+        ("since", Some(Cmp::AtLeast)),
+        ("after", Some(Cmp::Above)),
+        ("before", Some(Cmp::Below)),
+        ("until", Some(Cmp::AtMost)),
+        ("between", None),
+    ];
+    if !reader.columns.of_kind(ColumnKind::Temporal).is_empty() || reader.used(i) {
+        return None;
+    }
+    let year = |k: usize| {
+        reader
+            .tokens
+            .get(k)
+            .and_then(|token| token.number())
+            .filter(|n| n.fract() == 0.0 && (1000.0..3000.0).contains(n))
+    };
+    let &(_, cmp) = SIDES.iter().find(|(word, _)| reader.is(i, &[word]))?;
+    let first = year(i + 1)?;
+    let column = reader.columns.of_kind(ColumnKind::Number).into_iter().find(|&index| {
+        reader
+            .columns
+            .words(index)
+            .iter()
+            .any(|word| word == "year" || word == "yr")
+    })?;
+    let column = reader.columns.name(column).to_owned();
+    let last = year(i + 3).filter(|_| reader.is(i + 2, &["and", "to", "until", "through"]));
+    match (cmp, last) {
+        (None, Some(last)) | (Some(Cmp::Equal), Some(last)) if reader.is(i, &["between", "from"]) => {
+            reader.take(i..i + 4);
+            Some(Filter::Between {
+                column,
+                low: first.min(last),
+                high: first.max(last),
+            })
+        }
+        (Some(cmp), _) => {
+            reader.take(i..i + 2);
+            Some(Filter::Compare {
+                column,
+                cmp,
+                value: first,
+            })
+        }
+        (None, _) => None,
+    }
 }
 
 /// The column of ages (for `older than`, `younger than`).
@@ -282,7 +372,16 @@ pub fn values(reader: &mut Reader<'_>) -> Vec<Filter> {
     let mut previous_end = None;
     let mut i = 0;
     while i < reader.len() {
-        let Some((value, end)) = value_at(reader, i) else {
+        let (value, end, columns) = if let Some(known) = known_value(reader, i) {
+            let columns = bound_columns(reader, i, &known);
+            (known.value, known.end, columns)
+        } else if let Some((value, end)) = value_at(reader, i) {
+            let columns = value_columns(reader, i, end);
+            if columns.is_empty() {
+                reader.unmatched.push(Unmatched::Value(value.clone()));
+            }
+            (value, end, columns)
+        } else {
             i += 1;
             continue;
         };
@@ -290,7 +389,6 @@ pub fn values(reader: &mut Reader<'_>) -> Vec<Filter> {
             (last..i).all(|k| reader.is(k, &["and", "or", "vs", "versus", "the"])) && last < i
         });
         let negated = negated_before(reader, i);
-        let columns = value_columns(reader, i, end);
         reader.take(i..end);
         match found.last_mut() {
             // `East and West`, `Widget or Gadget`: one filter for either value.
@@ -315,6 +413,70 @@ pub fn values(reader: &mut Reader<'_>) -> Vec<Filter> {
         i = end;
     }
     found
+}
+
+/// A value of a text column that the question spells from token `i` (`female`, `Gentoo`,
+/// `Adelie` for `Adelie Penguin (Pygoscelis adeliae)`). A word the parser knows, or a
+/// number, is a value only next to the name of its column (`high priority`).
+fn known_value(reader: &Reader<'_>, i: usize) -> Option<ValueMatch> {
+    let token = reader.tokens.get(i)?;
+    let named = reader
+        .mention_covering(i)
+        .is_some_and(|(_, mention)| mention.fit != Fit::Part);
+    if reader.used(i) || named {
+        return None;
+    }
+    let found = reader.columns.value_at(&reader.tokens, i)?;
+    if (i..found.end).any(|k| reader.used(k)) {
+        return None;
+    }
+    let plain = token.quoted || (!reader.known(i) && token.number().is_none());
+    (plain || next_to_its_column(reader, i, &found)).then_some(found)
+}
+
+/// Whether a column that holds `found` is named just before or after it.
+fn next_to_its_column(reader: &Reader<'_>, i: usize, found: &ValueMatch) -> bool {
+    let before = reader
+        .mention_before(skip_links(reader, i))
+        .map(|(_, mention)| mention.column);
+    let after = reader.mention_at(found.end).map(|(_, mention)| mention.column);
+    [before, after]
+        .into_iter()
+        .flatten()
+        .any(|column| found.columns.contains(&column))
+}
+
+/// Where the words linking a value to its column (`is`, `of`, `=`) start, before `i`.
+fn skip_links(reader: &Reader<'_>, i: usize) -> usize {
+    let mut k = i;
+    while k > 0
+        && reader.is(
+            k - 1,
+            &["is", "=", "==", "equals", "of", "was", "are", "the", "not", "as"],
+        )
+    {
+        k -= 1;
+    }
+    k
+}
+
+/// The columns a known value is looked for in: the one named next to it among those that
+/// hold it (its mention is used), else all of those.
+fn bound_columns(reader: &mut Reader<'_>, i: usize, found: &ValueMatch) -> Vec<String> {
+    let before = reader.mention_before(skip_links(reader, i)).map(|(m, _)| m);
+    let after = reader.mention_at(found.end).map(|(m, _)| m);
+    let named = [before, after]
+        .into_iter()
+        .flatten()
+        .find(|&m| found.columns.contains(&reader.mentions[m].column));
+    match named {
+        Some(m) => vec![reader.take_mention(m)],
+        None => found
+            .columns
+            .iter()
+            .map(|&index| reader.columns.name(index).to_owned())
+            .collect(),
+    }
 }
 
 /// A value written from token `i`: quoted, capitalised words not known to the parser, or
@@ -361,13 +523,11 @@ fn negated_before(reader: &mut Reader<'_>, i: usize) -> bool {
     false
 }
 
-/// The text columns a value at `i..end` belongs to: the one named next to it (`region is
-/// West`, `West region`), else every text column.
+/// The text columns a value at `i..end` that is not among their known values belongs to:
+/// the one named next to it (`region is West`, `West region`), else every text column
+/// whose values are not all known (none: the value is not in the data).
 fn value_columns(reader: &mut Reader<'_>, i: usize, end: usize) -> Vec<String> {
-    let mut k = i;
-    while k > 0 && reader.is(k - 1, &["is", "=", "==", "equals", "of", "was", "are", "the", "not"]) {
-        k -= 1;
-    }
+    let k = skip_links(reader, i);
     let before = reader.mention_before(k).map(|(m, _)| m);
     let after = reader.mention_at(end).map(|(m, _)| m);
     let named = [before, after]
@@ -380,6 +540,7 @@ fn value_columns(reader: &mut Reader<'_>, i: usize, end: usize) -> Vec<String> {
             .columns
             .of_kind(ColumnKind::Text)
             .into_iter()
+            .filter(|&index| !reader.columns.values_known(index))
             .map(|index| reader.columns.name(index).to_owned())
             .collect(),
     }

@@ -11,9 +11,55 @@ pub(super) struct Rank {
     pub order: Order,
     /// By how often a value occurs (`most common`).
     pub common: bool,
-    /// By price (`most expensive`, `cheapest`).
-    pub price: bool,
+    /// Words of the name of the column an adjective ranks by (`heaviest`: mass or weight),
+    /// when it says.
+    pub dimension: Option<&'static [&'static str]>,
 }
+
+/// Adjectives that rank by a quantity, which way, and words of the names of the columns
+/// that hold it.
+const DIMENSIONS: &[(&[&str], Order, &[&str])] = &[
+    (&["heaviest"], Order::Descending, &["mass", "weight", "wt"]),
+    (&["lightest"], Order::Ascending, &["mass", "weight", "wt"]),
+    (&["tallest"], Order::Descending, &["height", "tall"]),
+    (&["longest"], Order::Descending, &["length", "long", "duration"]),
+    (&["shortest"], Order::Ascending, &["length", "height", "duration"]),
+    (&["fastest"], Order::Descending, &["speed", "velocity"]),
+    (&["slowest"], Order::Ascending, &["speed", "velocity"]),
+    (&["oldest"], Order::Descending, &["age"]),
+    (&["youngest"], Order::Ascending, &["age"]),
+    (&["hottest", "warmest"], Order::Descending, &["temperature", "temp"]),
+    (&["coldest", "coolest"], Order::Ascending, &["temperature", "temp"]),
+    (&["most", "expensive"], Order::Descending, &["price", "cost"]),
+    (&["priciest"], Order::Descending, &["price", "cost"]),
+    (&["cheapest"], Order::Ascending, &["price", "cost"]),
+    (&["least", "expensive"], Order::Ascending, &["price", "cost"]),
+    (&["richest"], Order::Descending, &["income", "wealth", "gdp", "salary"]),
+    (&["poorest"], Order::Ascending, &["income", "wealth", "gdp", "salary"]),
+    (
+        &["wettest", "rainiest"],
+        Order::Descending,
+        &["precipitation", "rain", "rainfall"],
+    ),
+    (&["driest"], Order::Ascending, &["precipitation", "rain", "rainfall"]),
+    (&["windiest"], Order::Descending, &["wind"]),
+    (&["most", "powerful"], Order::Descending, &["horsepower", "hp", "power"]),
+    (&["least", "powerful"], Order::Ascending, &["horsepower", "hp", "power"]),
+    (&["deepest"], Order::Descending, &["depth", "deep"]),
+    (&["shallowest"], Order::Ascending, &["depth", "deep"]),
+    (&["widest"], Order::Descending, &["width", "wide"]),
+    (&["narrowest"], Order::Ascending, &["width", "wide"]),
+    (
+        &["biggest", "largest"],
+        Order::Descending,
+        &["size", "area", "volume", "population"],
+    ),
+    (
+        &["smallest"],
+        Order::Ascending,
+        &["size", "area", "volume", "population"],
+    ),
+];
 
 /// How the question combines values, if it says (`total`, `average`, `how many`, `how
 /// many distinct`); the words are used.
@@ -44,8 +90,11 @@ pub(super) fn func(reader: &mut Reader<'_>) -> Option<Func> {
         (&["latest"], Func::Max),
     ];
     for (phrase, func) in FUNCS {
+        // `per number of cylinders` groups; it counts nothing.
+        let grouping = |i: usize| i > 0 && reader.is(i - 1, &["per", "by", "each"]);
         if let Some(i) = reader.find(phrase)
             && reader.mention_covering(i).is_none()
+            && !grouping(i)
         {
             reader.take(i..i + phrase.len());
             let distinct = reader
@@ -64,31 +113,40 @@ pub(super) fn func(reader: &mut Reader<'_>) -> Option<Func> {
     None
 }
 
-/// How the question ranks, if it does (`highest`, `least`, `most common`, `cheapest`);
-/// the words are used.
+/// How the question ranks, if it does (`highest`, `least`, `most common`, `cheapest`,
+/// `heaviest`); the words are used.
 pub(super) fn rank(reader: &mut Reader<'_>) -> Option<Rank> {
     const COMMON: &[&str] = &["common", "frequent", "popular", "usual"];
     const UP: &[&str] = &[
-        "highest", "largest", "biggest", "greatest", "most", "best", "top", "peak", "hottest", "oldest",
+        "highest", "largest", "biggest", "greatest", "most", "best", "top", "peak",
     ];
-    const DOWN: &[&str] = &[
-        "lowest", "smallest", "least", "fewest", "worst", "bottom", "cheapest", "coldest", "youngest",
-    ];
+    const DOWN: &[&str] = &["lowest", "smallest", "least", "fewest", "worst", "bottom"];
     for i in 0..reader.len() {
         if reader.used(i) || reader.mention_covering(i).is_some() {
             continue;
         }
-        let order = if reader.is(i, UP) {
-            Order::Descending
-        } else if reader.is(i, DOWN) {
-            Order::Ascending
-        } else {
-            continue;
+        let dimension = DIMENSIONS.iter().find_map(|(words, order, names)| {
+            let length = match words {
+                [one] if reader.is(i, &[one]) => 1,
+                [first, second] if reader.phrase_at(i, &[first, second]) => 2,
+                [first, second] if reader.is(i, &[first, second]) && !reader.is(i, &["most", "least"]) => 1,
+                _ => return None,
+            };
+            Some((length, *order, *names))
+        });
+        let (order, length, dimension) = match dimension {
+            Some((length, order, names)) => (order, length, Some(names)),
+            None if reader.is(i, UP) => (Order::Descending, 1, None),
+            None if reader.is(i, DOWN) => (Order::Ascending, 1, None),
+            None => continue,
         };
-        let common = reader.is(i + 1, COMMON);
-        let price = reader.is(i + 1, &["expensive"]) || reader.is(i, &["cheapest"]);
-        reader.take(i..i + 1 + usize::from(common || reader.is(i + 1, &["expensive"])));
-        return Some(Rank { order, common, price });
+        let common = reader.is(i + length, COMMON);
+        reader.take(i..i + length + usize::from(common));
+        return Some(Rank {
+            order,
+            common,
+            dimension,
+        });
     }
     None
 }

@@ -4,39 +4,47 @@
 use super::super::columns::Fit;
 use super::super::intent::{Func, Measure};
 use super::Parsed;
-use super::reader::Reader;
+use super::reader::{Reader, Unmatched};
 use crate::table::ColumnKind;
 
-/// Words of column names whose values are not summed per group, but averaged.
-const NOT_ADDITIVE: &[&str] = &[
-    "price",
-    "cost",
-    "rate",
-    "rating",
-    "score",
-    "age",
-    "temperature",
-    "temp",
-    "humidity",
-    "percent",
-    "pct",
-    "discount",
-    "satisfaction",
-    "ratio",
-    "average",
-    "avg",
-    "mean",
-    "pressure",
-    "speed",
-    "level",
-    "battery",
-    "latitude",
-    "longitude",
-    "lat",
-    "lon",
-    "year",
-    "share",
-    "margin",
+/// Words of column names whose values add up (amounts, counts of things): they are summed
+/// when the question does not say how. Every other measurement (a mass, a length, a
+/// price, a rate, a score, a temperature) is averaged.
+const ADDITIVE: &[&str] = &[
+    "amount",
+    "revenue",
+    "sale",
+    "total",
+    "turnover",
+    "unit",
+    "quantity",
+    "qty",
+    "count",
+    "profit",
+    "spend",
+    "spent",
+    "expense",
+    "budget",
+    "population",
+    "death",
+    "case",
+    "vote",
+    "visit",
+    "click",
+    "sold",
+    "order",
+    "item",
+    "piece",
+    "stock",
+    "view",
+    "download",
+    "goal",
+    "point",
+    "purchase",
+    "payment",
+    "volume",
+    "value",
+    "fare",
 ];
 
 /// Words of number columns that count things: `how many units` sums them.
@@ -59,6 +67,12 @@ pub(super) fn measure(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Me
     let column = match (column, func) {
         (Some(column), _) => column,
         (None, None) => return None,
+        (None, Some(_)) if reader.first_unexplained().is_some() => {
+            // `average body mass` where no column is called so: never another column.
+            let words = reader.first_unexplained()?;
+            reader.unmatched.push(Unmatched::Column(words));
+            return None;
+        }
         (None, Some(func)) => {
             parsed.defaulted = true;
             default_number(reader, parsed, func)?
@@ -117,6 +131,29 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
         .copied()
         .find(|&m| !is_id(reader.columns.words(reader.mentions[m].column)))
         .or_else(|| fitting.first().copied())?;
+    let mention = &reader.mentions[m];
+    // A word before the name that names nothing, or only part of another column's name.
+    // Not the noun of `which animal sleeps the most`.
+    let head_noun = mention.start > 1
+        && reader.is(
+            mention.start - 2,
+            &["which", "what", "whats", "each", "every", "per", "many"],
+        );
+    let modified = mention.start > 0
+        && !head_noun
+        && (reader.unexplained(mention.start - 1)
+            || reader.mentions.iter().enumerate().any(|(other, before)| {
+                before.end == mention.start && before.fit == Fit::Part && reader.free_mentions().contains(&other)
+            }));
+    if mention.fit != Fit::Exact && modified {
+        // `egg weight` is not `Body Mass (g)`, though `weight` alone would be.
+        let typed: Vec<&str> = reader.tokens[mention.start - 1..mention.end]
+            .iter()
+            .map(|token| token.raw.as_str())
+            .collect();
+        reader.unmatched.push(Unmatched::Column(typed.join(" ")));
+        return None;
+    }
     Some(reader.take_mention(m))
 }
 
@@ -167,18 +204,17 @@ pub(super) fn amount_column(reader: &Reader<'_>) -> Option<usize> {
     })
 }
 
-/// The column that holds prices (for `most expensive`, `cheapest`).
-pub(super) fn price_column(reader: &Reader<'_>) -> Option<String> {
-    reader
-        .columns
-        .of_kind(ColumnKind::Number)
-        .into_iter()
-        .find(|&index| {
-            reader
-                .columns
-                .words(index)
+/// The number column whose name holds one of `words` (for `heaviest`: mass or weight), the
+/// first word found first.
+pub(super) fn dimension_column(reader: &Reader<'_>, words: &[&str]) -> Option<String> {
+    let numbers = reader.columns.of_kind(ColumnKind::Number);
+    words
+        .iter()
+        .find_map(|word| {
+            numbers
                 .iter()
-                .any(|word| word == "price" || word == "cost")
+                .copied()
+                .find(|&index| reader.columns.words(index).iter().any(|name| name == word))
         })
         .map(|index| reader.columns.name(index).to_owned())
 }
@@ -189,15 +225,15 @@ pub(super) fn is_id(words: &[String]) -> bool {
         .is_some_and(|word| word == "id" || word == "key" || word == "number" || word == "no")
 }
 
-/// Sum for amounts, mean for prices, rates, scores and other values that do not add up.
+/// Sum for amounts and counts of things, mean for everything else (prices, rates, scores,
+/// measurements).
 pub fn default_func(column: &str) -> Func {
     let words = super::super::words::name_words(column);
-    if words
+    let additive = words
         .iter()
-        .any(|word| NOT_ADDITIVE.contains(&super::super::words::singular(word).as_str()))
-    {
-        Func::Avg
-    } else {
-        Func::Sum
-    }
+        .any(|word| ADDITIVE.contains(&super::super::words::singular(word).as_str()));
+    let averaged = words
+        .iter()
+        .any(|word| ["price", "rate", "ratio", "average", "avg", "mean", "pct", "percent"].contains(&word.as_str()));
+    if additive && !averaged { Func::Sum } else { Func::Avg }
 }

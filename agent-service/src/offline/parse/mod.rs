@@ -12,7 +12,7 @@ mod shape;
 
 pub use dates::month;
 pub use measure::default_func;
-pub use reader::{Reader, join_words};
+pub use reader::{Reader, Unmatched, join_words};
 
 use super::columns::Columns;
 use super::intent::{Filter, Func, Grain, Order, Shape, Show};
@@ -62,6 +62,8 @@ pub struct Parsed {
     pub defaulted: bool,
     /// The sentence that says so, for an answer to this question alone.
     pub default_note: Option<String>,
+    /// What the question names that the data does not have: it is not answered.
+    pub unmatched: Vec<Unmatched>,
 }
 
 /// Reads `question` over `columns`.
@@ -87,6 +89,7 @@ pub fn parse(question: &str, columns: &Columns) -> Parsed {
     let mut notes = reader.column_notes();
     notes.append(&mut parsed.notes);
     parsed.notes = notes;
+    parsed.unmatched = std::mem::take(&mut reader.unmatched);
     parsed
 }
 
@@ -286,6 +289,12 @@ fn grain(reader: &mut Reader<'_>) -> Option<Grain> {
     None
 }
 
+/// Whether mention `m` names a column that can group rows: not numbers, unless the column
+/// holds few distinct values (`by cylinders`, `each year`).
+fn groups(reader: &Reader<'_>, m: usize) -> bool {
+    reader.mention_kind(m) != ColumnKind::Number || reader.columns.discrete(reader.mentions[m].column)
+}
+
 /// The column of `by region`, `per category`, `for each country`, `which region`.
 fn group(reader: &mut Reader<'_>) -> Option<String> {
     const BY: &[&[&str]] = &[
@@ -309,17 +318,25 @@ fn group(reader: &mut Reader<'_>) -> Option<String> {
         if reader.is(k, &["the", "each", "a"]) {
             k += 1;
         }
+        if reader.phrase_at(k, &["number", "of"]) {
+            k += 2;
+        }
         if let Some((m, _)) = reader.mention_at(k)
-            && reader.mention_kind(m) != ColumnKind::Number
+            && groups(reader, m)
         {
             reader.take(i..k);
             return Some(reader.take_mention(m));
+        }
+        if reader.mention_at(k).is_none()
+            && let Some(words) = reader.unexplained_at(k)
+        {
+            reader.unmatched.push(Unmatched::Column(words));
         }
     }
     for i in 0..reader.len() {
         if reader.is(i, &["which", "what"])
             && let Some((m, _)) = reader.mention_at(i + 1)
-            && reader.mention_kind(m) != ColumnKind::Number
+            && groups(reader, m)
         {
             reader.take(i..i + 1);
             return Some(reader.take_mention(m));

@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use super::super::columns::{Columns, Fit, Mention};
-use super::super::words::{Token, tokenize};
+use super::super::words::{Token, distance, misspelt, tokenize};
 use crate::table::ColumnKind;
 
 /// Words that are never a value of a column (filler and the parser's own keywords),
@@ -28,12 +28,63 @@ const VOCABULARY: &str = "\
      larger smaller bigger exceeding exceeds equal equals not except excluding other std deviation \
      standard typical preview sample head percent anything sql query queries code method technical \
      explain detail details step compute computed calculate calculated dollars euros general thanks \
-     hello hi percentage proportion share fraction ratio often come comes";
+     hello hi percentage proportion share fraction ratio often come comes grams gram kilograms kilogram \
+     kilos kg millimeters millimetres millimeter mm centimeters centimetres cm meters metres km \
+     kilometers kilometres inches inch feet foot pounds pound lbs ounces seconds minutes hours celsius \
+     fahrenheit degrees";
+
+/// Words of questions worth correcting when misspelt (`wich`, `avrage`, `higest`): five
+/// letters or more, as a shorter word is too often another word (`snow` is not `show`).
+const CORRECTED: &[&str] = &[
+    "which",
+    "average",
+    "highest",
+    "lowest",
+    "median",
+    "maximum",
+    "minimum",
+    "total",
+    "count",
+    "number",
+    "distribution",
+    "correlation",
+    "between",
+    "greater",
+    "smaller",
+    "largest",
+    "smallest",
+    "biggest",
+    "heaviest",
+    "lightest",
+    "longest",
+    "shortest",
+    "tallest",
+    "oldest",
+    "youngest",
+    "every",
+    "where",
+    "standard",
+    "deviation",
+    "missing",
+    "distinct",
+    "unique",
+    "across",
+    "compare",
+];
 
 /// The words of [`VOCABULARY`], as a set.
 fn vocabulary() -> &'static HashSet<&'static str> {
     static WORDS: LazyLock<HashSet<&'static str>> = LazyLock::new(|| VOCABULARY.split_whitespace().collect());
     &WORDS
+}
+
+/// Something a question names that the data does not have.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unmatched {
+    /// Words where a column's name was expected (`average body mass` with no such column).
+    Column(String),
+    /// A value no column holds (`on Mars`).
+    Value(String),
 }
 
 /// The tokens of a question and the columns they name.
@@ -44,6 +95,8 @@ pub struct Reader<'a> {
     pub tokens: Vec<Token>,
     /// The columns named, left to right.
     pub mentions: Vec<Mention>,
+    /// What the question names that the data does not have.
+    pub unmatched: Vec<Unmatched>,
     used: Vec<bool>,
     used_mentions: Vec<usize>,
 }
@@ -51,13 +104,29 @@ pub struct Reader<'a> {
 impl<'a> Reader<'a> {
     /// Reads `question` against `columns`.
     pub fn new(question: &str, columns: &'a Columns) -> Self {
-        let tokens = tokenize(question);
+        let mut tokens = tokenize(question);
         let mentions = columns.mentions(&tokens);
+        for (i, token) in tokens.iter_mut().enumerate() {
+            let named = mentions.iter().any(|mention| (mention.start..mention.end).contains(&i));
+            if named || token.quoted || vocabulary().contains(token.text.as_str()) {
+                continue;
+            }
+            if columns.value_at(std::slice::from_ref(token), 0).is_some() {
+                continue;
+            }
+            let slip = |word: &str| {
+                token.text.chars().count() >= 4 && misspelt(&token.text, word) && distance(&token.text, word, 1) <= 1
+            };
+            if let Some(word) = CORRECTED.iter().find(|word| slip(word)) {
+                token.text = (*word).to_owned();
+            }
+        }
         Self {
             columns,
             used: vec![false; tokens.len()],
             tokens,
             mentions,
+            unmatched: Vec::new(),
             used_mentions: Vec::new(),
         }
     }
@@ -162,6 +231,43 @@ impl<'a> Reader<'a> {
     pub fn known(&self, i: usize) -> bool {
         let text = self.word(i);
         vocabulary().contains(text) || super::dates::month(text).is_some()
+    }
+
+    /// Whether token `i` is a word that no rule explains: not used, not in a column's name,
+    /// not a word the parser knows, not a number nor filler.
+    pub fn unexplained(&self, i: usize) -> bool {
+        const FILLER: &[&str] = &[
+            "the", "a", "an", "of", "for", "in", "on", "at", "to", "is", "are", "was", "were", "be", "been", "by",
+            "with", "and", "or", "what", "whats", "which", "who", "how", "me", "us", "our", "there", "here", "do",
+            "does", "did", "has", "have", "had", "give", "show", "tell", "find", "list", "all", "any", "some", "each",
+            "every", "per", "among", "between", "across", "please", "can", "could", "would", "you", "your", "i", "is",
+            "it", "its", "that", "this", "these", "those", "them", "they", "their", "we", "from", "as",
+        ];
+        let Some(token) = self.tokens.get(i) else {
+            return false;
+        };
+        !self.used(i)
+            && self.mention_covering(i).is_none()
+            && !token.quoted
+            && token.number().is_none()
+            && token.text.chars().count() >= 3
+            && token.text.chars().all(|c| c.is_alphabetic() || c == '-')
+            && !self.known(i)
+            && !FILLER.contains(&token.text.as_str())
+    }
+
+    /// The unexplained words from token `i` on (`body mass`), if `i` starts some.
+    pub fn unexplained_at(&self, i: usize) -> Option<String> {
+        let end = (i..self.len()).find(|&k| !self.unexplained(k)).unwrap_or(self.len());
+        (end > i).then(|| {
+            let words: Vec<&str> = self.tokens[i..end].iter().map(|token| token.raw.as_str()).collect();
+            words.join(" ")
+        })
+    }
+
+    /// The first run of unexplained words, if the question has one.
+    pub fn first_unexplained(&self) -> Option<String> {
+        (0..self.len()).find_map(|i| self.unexplained_at(i))
     }
 
     /// Sentences about the columns the answer used where the choice was not obvious:

@@ -19,9 +19,10 @@
 //! 12. `show` or `list` with filters → the rows that match.
 
 use super::super::intent::{Filter, Func, Grain, Measure, Order, Shape, Show};
+use super::join_words;
 use super::keywords::{Rank, func, rank};
-use super::measure::{default_func, default_number, measure, measure_column, price_column};
-use super::reader::Reader;
+use super::measure::{default_func, default_number, dimension_column, measure, measure_column};
+use super::reader::{Reader, Unmatched};
 use super::{Parsed, Talk};
 use crate::table::ColumnKind;
 
@@ -303,6 +304,7 @@ fn rows(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
         by: None,
         ascending: false,
         limit: Some(parsed.limit.unwrap_or(10)),
+        label: None,
     })
 }
 
@@ -362,9 +364,45 @@ fn ranking(reader: &mut Reader<'_>, parsed: &mut Parsed, rank: Option<Rank>) -> 
             .find(|&m| matches!(reader.mention_kind(m), ColumnKind::Text | ColumnKind::Boolean))?;
         Some(reader.take_mention(m))
     });
-    if rank.is_some_and(|rank| rank.price) && parsed.column.is_none() {
-        parsed.column = price_column(reader);
+    let dimension = rank
+        .and_then(|rank| rank.dimension)
+        .filter(|_| parsed.column.is_none() && !measure_named(reader));
+    if let Some(words) = dimension {
+        parsed.column = dimension_column(reader, words);
+        // `biggest` and `smallest` rank by anything when there is no size.
+        let generic = words.contains(&"size");
+        if parsed.column.is_none() && !generic {
+            reader.unmatched.push(Unmatched::Column(join_words(
+                &words.iter().take(2).map(|word| (*word).to_owned()).collect::<Vec<_>>(),
+                "or",
+            )));
+            return None;
+        }
     }
+    // `which car has the highest mpg`, `the heaviest penguin`: the row, named by its label.
+    let asks_row = reader.has(&["which", "who", "whose"])
+        || (0..reader.len()).any(|i| reader.is(i, &["what", "whats"]) && reader.unexplained_at(i + 1).is_some())
+        || dimension.is_some();
+    // `which individual has the longest flipper`: a column of names or identifiers names
+    // rows, it does not group them.
+    let (group, label) = match group {
+        Some(group)
+            if reader
+                .columns
+                .index(&group)
+                .is_some_and(|index| reader.columns.identifies(index)) =>
+        {
+            (None, Some(group))
+        }
+        group => (group, None),
+    };
+    let asks_row = asks_row || label.is_some();
+    let label = label.or_else(|| {
+        reader
+            .columns
+            .label()
+            .map(|index| reader.columns.name(index).to_owned())
+    });
     match group {
         Some(group) => {
             let measure = measure(reader, parsed).unwrap_or_else(Measure::rows);
@@ -389,16 +427,22 @@ fn ranking(reader: &mut Reader<'_>, parsed: &mut Parsed, rank: Option<Rank>) -> 
                 // A follow-up (`top 5 instead`) ranks what the previous answer measured.
                 None if parsed.follow_up => return None,
                 None => {
+                    if let Some(words) = reader.first_unexplained() {
+                        reader.unmatched.push(Unmatched::Column(words));
+                        return None;
+                    }
                     parsed.defaulted = true;
                     default_number(reader, parsed, parsed.func.unwrap_or(Func::Max))?
                 }
             };
             parsed.column = Some(column.clone());
-            if parsed.limit.is_some() || parsed.func.is_none() && reader.has(&["top", "bottom"]) {
+            let top = parsed.func.is_none() && reader.has(&["top", "bottom"]);
+            if parsed.limit.is_some() || top || (asks_row && parsed.func.is_none()) {
                 return Some(Shape::Rows {
                     by: Some(column),
                     ascending: order == Order::Ascending,
-                    limit: Some(parsed.limit.unwrap_or(5)),
+                    limit: Some(parsed.limit.unwrap_or(if top { 5 } else { 1 })),
+                    label,
                 });
             }
             let func = parsed.func.unwrap_or(if order == Order::Ascending {
@@ -417,6 +461,14 @@ fn ranking(reader: &mut Reader<'_>, parsed: &mut Parsed, rank: Option<Rank>) -> 
             })
         }
     }
+}
+
+/// Whether a number column that is not an identifier is named and not yet used.
+fn measure_named(reader: &Reader<'_>) -> bool {
+    reader.free_mentions().into_iter().any(|m| {
+        reader.mention_kind(m) == ColumnKind::Number
+            && !super::measure::is_id(reader.columns.words(reader.mentions[m].column))
+    })
 }
 
 fn aggregate(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
@@ -469,5 +521,6 @@ fn matching_rows(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> 
         by: None,
         ascending: false,
         limit: None,
+        label: None,
     })
 }

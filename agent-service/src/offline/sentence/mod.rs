@@ -104,6 +104,7 @@ pub fn title(intent: &Intent) -> String {
             by: Some(by),
             ascending,
             limit,
+            ..
         } => format!(
             "{} {} rows by {by}",
             if *ascending { "bottom" } else { "top" },
@@ -169,7 +170,9 @@ pub fn plan(intent: &Intent) -> String {
                 steps.push(format!("keep the first {n}"));
             }
         }
-        Shape::Rows { by, ascending, limit } => {
+        Shape::Rows {
+            by, ascending, limit, ..
+        } => {
             if let Some(by) = by {
                 steps.push(format!(
                     "sort by {by}, {}",

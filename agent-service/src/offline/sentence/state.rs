@@ -22,7 +22,12 @@ pub fn state(intent: &Intent, table: &Table) -> String {
             order,
             limit,
         } => grouped(measure, group, *order, *limit, &filters, &result),
-        Shape::Rows { by, ascending, limit } => rows(by.as_deref(), *ascending, *limit, &filters, &result),
+        Shape::Rows {
+            by,
+            ascending,
+            limit,
+            label,
+        } => rows(by.as_deref(), label.as_deref(), *ascending, *limit, &filters, &result),
         Shape::Distinct { column } => distinct(column, &filters, &result),
         Shape::Distribution { column, numeric: true } => bins(column, &filters, &result),
         Shape::Distribution { column, numeric: false } => frequencies(column, &filters, &result),
@@ -62,6 +67,37 @@ impl Result<'_> {
 
     fn text(&self, row: usize, name: &str) -> String {
         self.value(row, name).map_or_else(|| "(missing)".into(), cell)
+    }
+
+    /// A value of column `name` that names something (a group, a category): numbers as
+    /// written, without thousands separators (the year 2009, not 2,009).
+    fn label(&self, row: usize, name: &str) -> String {
+        match self.value(row, name) {
+            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
+            _ => self.text(row, name),
+        }
+    }
+
+    /// What names row `row`: its `label` column, else its first three text cells
+    /// (`Gentoo, Biscoe, male`).
+    fn name(&self, row: usize, label: Option<&str>) -> String {
+        if let Some(label) = label.filter(|label| self.value(row, label).is_some_and(|value| !value.is_null())) {
+            return self.text(row, label);
+        }
+        let texts: Vec<String> = self
+            .table
+            .rows
+            .get(row)
+            .into_iter()
+            .flatten()
+            .filter_map(|value| value.as_str().map(str::to_owned))
+            .take(3)
+            .collect();
+        if texts.is_empty() {
+            format!("row {}", number((row + 1) as f64))
+        } else {
+            texts.join(", ")
+        }
     }
 
     fn len(&self) -> usize {
@@ -109,7 +145,7 @@ fn grouped(
     if result.len() == 0 {
         return format!("No rows match{filters}.");
     }
-    let label = |row: usize| result.text(row, group);
+    let label = |row: usize| result.label(row, group);
     let words = measure.words();
     if let Some(limit) = limit {
         let listed: Vec<String> = (0..result.len())
@@ -136,11 +172,18 @@ fn grouped(
             join_words(&listed, "and")
         );
     }
-    let ranked = result.ranked(&alias);
+    // Rows without a group value are listed, but they are not a group to name.
+    let named = |row: usize| result.value(row, group).is_some_and(|value| !value.is_null());
+    let ranked: Vec<(usize, f64)> = result
+        .ranked(&alias)
+        .into_iter()
+        .filter(|&(row, _)| named(row))
+        .collect();
     let Some(&(top, high)) = ranked.first() else {
         return format!("No {group} has a {words}{filters}.");
     };
-    let groups = format!("{}{}", result.more(), number(result.len() as f64));
+    let count = (0..result.len()).filter(|&row| named(row)).count();
+    let groups = format!("{}{}", result.more(), number(count as f64));
     match ranked.last() {
         Some(&(_, low)) if ranked.len() > 1 && low == high => {
             format!(
@@ -159,16 +202,37 @@ fn grouped(
     }
 }
 
-fn rows(by: Option<&str>, ascending: bool, limit: Option<u32>, filters: &str, result: &Result<'_>) -> String {
+fn rows(
+    by: Option<&str>,
+    label: Option<&str>,
+    ascending: bool,
+    limit: Option<u32>,
+    filters: &str,
+    result: &Result<'_>,
+) -> String {
     let count = result.len();
+    let extreme = if ascending { "lowest" } else { "highest" };
     match (by, limit) {
+        (Some(by), Some(1)) if count == 1 => format!(
+            "The row with the {extreme} {by}{filters} is {}, with {by} {}.",
+            result.name(0, label),
+            result.text(0, by)
+        ),
         (Some(by), _) if count > 0 => {
-            let extreme = if ascending { "lowest" } else { "highest" };
+            let named: Vec<String> = match label {
+                Some(label) => (0..count.min(10)).map(|row| result.label(row, label)).collect(),
+                None => Vec::new(),
+            };
+            let named = if named.is_empty() {
+                String::new()
+            } else {
+                format!(": {}", join_words(&named, "and"))
+            };
             format!(
-                "Here are the {} rows with the {extreme} {by}{filters}, from {} to {}.",
+                "Here are the {} rows with the {extreme} {by}{filters}, from {} to {}{named}.",
                 number(count as f64),
                 result.text(0, by),
-                result.text(count - 1, by)
+                result.text(count - 1, by),
             )
         }
         (None, Some(_)) if filters.is_empty() => format!("Here are the first {} rows.", number(count as f64)),
@@ -185,7 +249,7 @@ fn rows(by: Option<&str>, ascending: bool, limit: Option<u32>, filters: &str, re
 fn distinct(column: &str, filters: &str, result: &Result<'_>) -> String {
     const SHOWN: usize = 10;
     let values: Vec<String> = (0..result.len().min(SHOWN))
-        .map(|row| result.text(row, column))
+        .map(|row| result.label(row, column))
         .collect();
     let rest = result.len().saturating_sub(SHOWN);
     let listed = if rest > 0 {
@@ -228,7 +292,7 @@ fn frequencies(column: &str, filters: &str, result: &Result<'_>) -> String {
         "{column} has {}{} values{filters}; the most common is {} with {} of {} rows ({}%).",
         result.more(),
         number(result.len() as f64),
-        result.text(0, column),
+        result.label(0, column),
         number(count),
         number(total),
         number((count / total * 1000.0).round() / 10.0)
@@ -255,7 +319,7 @@ fn trend(grain: Grain, measure: &Measure, split: Option<&str>, filters: &str, re
     let at = |row: usize| {
         let when = period(&result.text(row, name), grain);
         match split {
-            Some(split) => format!("{} for {}", when, result.text(row, split)),
+            Some(split) => format!("{} for {}", when, result.label(row, split)),
             None => when,
         }
     };

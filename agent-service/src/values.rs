@@ -160,7 +160,7 @@ async fn read(
         }
     }
     for column in &mut values.columns {
-        column.listed.sort_by(|a, b| a.to_string().cmp(&b.to_string()));
+        column.listed.sort_by_key(Value::to_string);
     }
     Ok(values)
 }

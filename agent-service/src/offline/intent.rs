@@ -24,10 +24,15 @@ pub enum Func {
     Max,
     /// Sample standard deviation.
     Std,
+    /// Sample variance.
+    Variance,
+    /// The largest value less the smallest.
+    Range,
 }
 
 impl Func {
-    /// The SQL aggregate.
+    /// The SQL aggregate (for a range, the first of the two it takes; see
+    /// `query::measure_sql`).
     pub fn sql(self) -> &'static str {
         match self {
             Self::Count | Self::CountDistinct => "COUNT",
@@ -37,6 +42,8 @@ impl Func {
             Self::Min => "MIN",
             Self::Max => "MAX",
             Self::Std => "STDDEV",
+            Self::Variance => "VARIANCE",
+            Self::Range => "MAX",
         }
     }
 
@@ -51,6 +58,8 @@ impl Func {
             Self::Min => "lowest",
             Self::Max => "highest",
             Self::Std => "standard deviation of",
+            Self::Variance => "variance of",
+            Self::Range => "range of",
         }
     }
 
@@ -65,6 +74,8 @@ impl Func {
             Self::Min => "min",
             Self::Max => "max",
             Self::Std => "std",
+            Self::Variance => "variance",
+            Self::Range => "range",
         }
     }
 }

@@ -320,3 +320,5 @@ impl Provider for Offline {
 mod bank;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_values;

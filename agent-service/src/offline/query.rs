@@ -141,6 +141,7 @@ pub fn measure_sql(measure: &Measure) -> String {
     match (&measure.column, measure.func) {
         (None, _) => "COUNT(*)".into(),
         (Some(column), Func::CountDistinct) => format!("COUNT(DISTINCT {})", ident(column)),
+        (Some(column), Func::Range) => format!("MAX({0}) - MIN({0})", ident(column)),
         (Some(column), func) => format!("{}({})", func.sql(), ident(column)),
     }
 }

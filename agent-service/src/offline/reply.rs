@@ -48,6 +48,7 @@ pub(super) fn not_found(ask: &Ask<'_>, unmatched: &[Unmatched]) -> String {
                 }
             }
             Unmatched::Value(value) => format!("I could not find \"{value}\" in any column of this table."),
+            Unmatched::Operation(word) => format!("I cannot compute a {word} yet."),
         })
         .collect();
     let mut text = sentences.join(" ");

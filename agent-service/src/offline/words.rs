@@ -160,6 +160,64 @@ const UNITS: &[&str] = &[
     "degf", "c", "f",
 ];
 
+/// Units a question or a column name may give, with the name of what they measure and
+/// their size in that measure's base unit.
+const SIZES: &[(&[&str], &str, f64)] = &[
+    (&["mg", "milligram", "milligrams"], "mass", 0.001),
+    (&["g", "gram", "grams"], "mass", 1.0),
+    (&["kg", "kilogram", "kilograms", "kilo", "kilos"], "mass", 1000.0),
+    (&["lb", "lbs", "pound", "pounds"], "mass", 453.592_37),
+    (&["oz", "ounce", "ounces"], "mass", 28.349_523),
+    (
+        &["mm", "millimeter", "millimeters", "millimetre", "millimetres"],
+        "length",
+        0.001,
+    ),
+    (
+        &["cm", "centimeter", "centimeters", "centimetre", "centimetres"],
+        "length",
+        0.01,
+    ),
+    (&["m", "meter", "meters", "metre", "metres"], "length", 1.0),
+    (
+        &["km", "kilometer", "kilometers", "kilometre", "kilometres"],
+        "length",
+        1000.0,
+    ),
+    (&["in", "inch", "inches"], "length", 0.0254),
+    (&["ft", "foot", "feet"], "length", 0.3048),
+    (&["ms", "millisecond", "milliseconds"], "time", 0.001),
+    (&["s", "sec", "second", "seconds"], "time", 1.0),
+    (&["min", "minute", "minutes"], "time", 60.0),
+    (&["h", "hr", "hrs", "hour", "hours"], "time", 3600.0),
+];
+
+fn size(unit: &str) -> Option<(&'static str, f64)> {
+    SIZES
+        .iter()
+        .find(|(names, ..)| names.contains(&unit))
+        .map(|&(_, measure, size)| (measure, size))
+}
+
+/// Whether `word` names a unit (`kg`, `grams`, `inches`).
+pub fn is_unit(word: &str) -> bool {
+    size(word).is_some()
+}
+
+/// The factor that turns a number given in `typed` units (`kg`) into the units of the
+/// column `name` (`body_mass_g`: 1,000); `None` when the name gives no unit or another
+/// kind of measure. A column's unit is its last word or what its parentheses say.
+pub fn conversion(typed: &str, name: &str) -> Option<f64> {
+    let (measure, typed) = size(typed)?;
+    let words = name_words(name);
+    let unit = words
+        .iter()
+        .rev()
+        .find_map(|word| size(word).filter(|(m, _)| *m == measure));
+    let (_, column) = unit.filter(|_| words.len() > 1)?;
+    Some(typed / column)
+}
+
 /// The words of a column name without its units: what is in parentheses or brackets
 /// (`Culmen Length (mm)`, `Delta 15 N (o/oo)`) and unit words at its end (`body_mass_g`),
 /// as long as a word is left. Questions seldom say the unit.
@@ -338,6 +396,16 @@ mod tests {
         assert_eq!(core_words("(mm)"), ["mm"]);
         assert_eq!(core_words("m"), ["m"]);
         assert_eq!(core_words("region"), ["region"]);
+    }
+
+    #[test]
+    fn numbers_in_other_units_are_converted_to_the_columns() {
+        assert_eq!(conversion("kg", "body_mass_g"), Some(1000.0));
+        assert_eq!(conversion("cm", "Flipper Length (mm)"), Some(10.0));
+        assert_eq!(conversion("mm", "flipper_length_mm"), Some(1.0));
+        assert_eq!(conversion("kg", "flipper_length_mm"), None);
+        assert_eq!(conversion("kg", "weight"), None);
+        assert_eq!(conversion("units", "body_mass_g"), None);
     }
 
     #[test]

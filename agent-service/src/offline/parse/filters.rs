@@ -5,6 +5,7 @@
 
 use super::super::columns::{Fit, ValueMatch};
 use super::super::intent::{Cmp, Filter};
+use super::super::words::{conversion, is_unit};
 use super::reader::{Reader, Unmatched};
 use crate::table::ColumnKind;
 
@@ -27,6 +28,15 @@ const COMPARISONS: &[(&[&str], Cmp)] = &[
     (&["fewer", "than"], Cmp::Below),
     (&["cheaper", "than"], Cmp::Below),
     (&["younger", "than"], Cmp::Below),
+    (&["heavier", "than"], Cmp::Above),
+    (&["lighter", "than"], Cmp::Below),
+    (&["longer", "than"], Cmp::Above),
+    (&["shorter", "than"], Cmp::Below),
+    (&["taller", "than"], Cmp::Above),
+    (&["wider", "than"], Cmp::Above),
+    (&["deeper", "than"], Cmp::Above),
+    (&["faster", "than"], Cmp::Above),
+    (&["slower", "than"], Cmp::Below),
     (&["at", "least"], Cmp::AtLeast),
     (&["at", "most"], Cmp::AtMost),
     (&["equal", "to"], Cmp::Equal),
@@ -82,8 +92,13 @@ pub fn comparisons(reader: &mut Reader<'_>) -> Vec<Filter> {
             && let Some(high) = reader.tokens.get(i + 3).and_then(|token| token.number())
             && let Some(column) = number_column(reader, i)
         {
-            reader.take(i..i + 4);
-            found.push(Filter::Between { column, low, high });
+            let (factor, end) = unit_after(reader, i + 4, &column);
+            reader.take(i..end);
+            found.push(Filter::Between {
+                column,
+                low: low * factor,
+                high: high * factor,
+            });
             continue;
         }
         let Some((cmp, length)) = COMPARISONS
@@ -107,14 +122,48 @@ pub fn comparisons(reader: &mut Reader<'_>) -> Vec<Filter> {
         let column = if reader.is(i, &["older", "younger"]) {
             age_column(reader)
         } else {
-            None
+            COMPARATIVES
+                .iter()
+                .find(|(word, _)| reader.is(i, &[word]))
+                .and_then(|(_, names)| super::measure::dimension_column(reader, names))
+                .filter(|_| reader.mention_before(i).is_none())
         };
         if let Some(column) = column.or_else(|| number_column(reader, i)) {
-            reader.take(i..i + length + 1);
-            found.push(Filter::Compare { column, cmp, value });
+            let end = i + length + 1;
+            let (factor, end) = unit_after(reader, end, &column);
+            reader.take(i..end);
+            found.push(Filter::Compare {
+                column,
+                cmp,
+                value: value * factor,
+            });
         }
     }
     found
+}
+
+/// Comparatives that say which quantity they compare (`heavier than`: a mass or weight).
+const COMPARATIVES: &[(&str, &[&str])] = &[
+    ("heavier", &["mass", "weight", "wt"]),
+    ("lighter", &["mass", "weight", "wt"]),
+    ("longer", &["length", "duration"]),
+    ("shorter", &["length", "height", "duration"]),
+    ("taller", &["height"]),
+    ("wider", &["width"]),
+    ("deeper", &["depth"]),
+    ("faster", &["speed", "velocity"]),
+    ("slower", &["speed", "velocity"]),
+];
+
+/// The unit written at token `at`, after a number compared with `column` (`4 kg`): the
+/// factor that turns the number into the column's unit (1 when there is none or it cannot
+/// be converted), and where the comparison ends.
+fn unit_after(reader: &Reader<'_>, at: usize, column: &str) -> (f64, usize) {
+    let word = reader.word(at);
+    if !is_unit(word) || reader.mention_covering(at).is_some() {
+        return (1.0, at);
+    }
+    (conversion(word, column).unwrap_or(1.0), at + 1)
 }
 
 /// A number written next to the name of a number column that holds it as one of its few
@@ -330,9 +379,13 @@ pub fn missing(reader: &mut Reader<'_>) -> Vec<Filter> {
         if reader.used(i) {
             continue;
         }
-        if reader.is(i, EMPTY) {
-            let negated = i > 0 && reader.is(i - 1, &["not"]);
-            let mut k = if negated { i - 1 } else { i };
+        // `sex is not recorded`: missing, said the other way round.
+        let unrecorded = i > 0
+            && reader.is(i - 1, &["not"])
+            && reader.is(i, &["recorded", "known", "available", "given", "reported"]);
+        if reader.is(i, EMPTY) || unrecorded {
+            let negated = !unrecorded && i > 0 && reader.is(i - 1, &["not"]);
+            let mut k = if negated || unrecorded { i - 1 } else { i };
             while k > 0 && reader.is(k - 1, LINKS) {
                 k -= 1;
             }
@@ -348,12 +401,23 @@ pub fn missing(reader: &mut Reader<'_>) -> Vec<Filter> {
                 reader.take(k.min(i)..next);
                 found.push(Filter::Missing { column, negated });
             }
-        } else if reader.is(i, &["without", "lacking", "no"]) {
-            let k = if reader.is(i + 1, &["a", "an", "any"]) {
-                i + 2
-            } else {
-                i + 1
-            };
+        } else if reader.is(
+            i,
+            &["without", "lacking", "no", "dont", "doesnt", "didnt", "lack", "lacks"],
+        ) || reader.phrase_at(i, &["do", "not"])
+            || reader.phrase_at(i, &["does", "not"])
+        {
+            // `without a score`, `don't have a recorded sex`, `no known age`.
+            let mut k = i + if reader.is(i + 1, &["not"]) { 2 } else { 1 };
+            while reader.is(
+                k,
+                &[
+                    "have", "has", "a", "an", "any", "the", "recorded", "known", "listed", "given", "reported",
+                    "value", "for",
+                ],
+            ) {
+                k += 1;
+            }
             if let Some((m, _)) = reader.mention_at(k) {
                 let column = reader.take_mention(m);
                 reader.take(i..k);

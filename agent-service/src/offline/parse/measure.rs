@@ -98,6 +98,25 @@ pub(super) fn count_measure(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Mea
                 .iter()
                 .any(|word| COUNTED.contains(&word.as_str()))
     });
+    // `how many species are there`: the distinct values of the text column named after
+    // `many` (in full: `how many customers` is not `customer_type`).
+    let distinct = reader.free_mentions().into_iter().find(|&m| {
+        let mention = &reader.mentions[m];
+        mention.start > 0
+            && reader.is(mention.start - 1, &["many"])
+            && mention.fit != Fit::Part
+            && reader.mention_kind(m) == ColumnKind::Text
+    });
+    if counted.is_none()
+        && let Some(m) = distinct
+    {
+        let column = reader.take_mention(m);
+        parsed.column = Some(column.clone());
+        return Measure {
+            func: Func::CountDistinct,
+            column: Some(column),
+        };
+    }
     match counted {
         Some(m) => {
             let column = reader.take_mention(m);

@@ -78,6 +78,7 @@ pub fn parse(question: &str, columns: &Columns) -> Parsed {
         limit: limit(&mut reader),
         ..Parsed::default()
     };
+    unsupported(&mut reader);
     parsed.filters.extend(filters::comparisons(&mut reader));
     parsed.filters.extend(dates::filters(&mut reader));
     parsed.filters.extend(filters::contains(&mut reader));
@@ -91,6 +92,41 @@ pub fn parse(question: &str, columns: &Columns) -> Parsed {
     parsed.notes = notes;
     parsed.unmatched = std::mem::take(&mut reader.unmatched);
     parsed
+}
+
+/// Computations the analyst does not make: a question that asks for one is not answered
+/// with another.
+fn unsupported(reader: &mut Reader<'_>) {
+    const OPERATIONS: &[&str] = &[
+        "percentile",
+        "percentiles",
+        "quantile",
+        "quantiles",
+        "quartile",
+        "quartiles",
+        "iqr",
+        "skew",
+        "skewness",
+        "kurtosis",
+        "forecast",
+        "predict",
+        "prediction",
+        "predictions",
+        "regression",
+        "cumulative",
+        "rolling",
+        "moving",
+        "geometric",
+        "harmonic",
+        "weighted",
+        "mode",
+    ];
+    for i in 0..reader.len() {
+        if reader.is(i, OPERATIONS) && reader.mention_covering(i).is_none() {
+            let word = reader.word(i).to_owned();
+            reader.unmatched.push(Unmatched::Operation(word));
+        }
+    }
 }
 
 fn talk(reader: &Reader<'_>) -> Option<Talk> {

@@ -85,6 +85,8 @@ pub enum Unmatched {
     Column(String),
     /// A value no column holds (`on Mars`).
     Value(String),
+    /// A computation the analyst does not make (`percentile`, `forecast`).
+    Operation(String),
 }
 
 /// The tokens of a question and the columns they name.

@@ -8,7 +8,7 @@ mod state;
 
 pub use state::state;
 
-use super::intent::{Filter, Intent, Measure, Order, Shape};
+use super::intent::{Cmp, Filter, Intent, Measure, Order, Shape};
 use super::parse::join_words;
 
 /// `1,234`, `1,234.57`, `0.873`: integers with thousands separators; other numbers with
@@ -45,6 +45,16 @@ fn group_thousands(digits: &str) -> String {
     format!("{sign}{grouped}")
 }
 
+/// A number a question gave (`2008`, `8`, `4.5`): as [`number`], without thousands
+/// separators for whole numbers below 10,000 (years, counts).
+fn plain(value: f64) -> String {
+    if value.fract() == 0.0 && value.abs() < 10_000.0 {
+        format!("{value:.0}")
+    } else {
+        number(value)
+    }
+}
+
 /// A cell as text: numbers as [`number`], text as is, null as `(missing)`.
 pub fn cell(value: &Value) -> String {
     match value {
@@ -76,7 +86,12 @@ fn filter_phrase(filter: &Filter) -> String {
             (_, false, value) => format!("a text column is {value}"),
             (_, true, value) => format!("no text column is {value}"),
         },
-        Filter::Compare { column, cmp, value } => format!("{column} is {} {}", cmp.words(), number(*value)),
+        Filter::Compare {
+            column,
+            cmp: Cmp::Equal,
+            value,
+        } => format!("{column} is {}", plain(*value)),
+        Filter::Compare { column, cmp, value } => format!("{column} is {} {}", cmp.words(), plain(*value)),
         Filter::Between { column, low, high } => {
             format!("{column} is between {} and {}", number(*low), number(*high))
         }

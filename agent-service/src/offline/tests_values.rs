@@ -1,0 +1,188 @@
+//! Questions read with what the columns hold: filters bound to the column whose values
+//! hold a word, numbers that are a column's values, groups of a number column, the label
+//! of a row, units, and what the analyst refuses rather than answering about another
+//! column. Each asserts the intent (or the refusal), not the wording.
+
+use super::columns::Columns;
+use super::intent::{Cmp, Filter, Func, Measure, Order, Shape};
+use super::parse::{Unmatched, parse};
+use super::{Intent, follow};
+use crate::table::{Column, ColumnKind};
+use crate::values::{ColumnValues, Values};
+use serde_json::json;
+
+/// Penguins as R exports them, with what their columns hold (four penguins a species).
+fn penguins() -> Columns {
+    let schema: Vec<Column> = [
+        ("species", ColumnKind::Text),
+        ("island", ColumnKind::Text),
+        ("bill_length_mm", ColumnKind::Number),
+        ("body_mass_g", ColumnKind::Number),
+        ("sex", ColumnKind::Text),
+        ("year", ColumnKind::Number),
+    ]
+    .iter()
+    .map(|(name, kind)| Column {
+        name: (*name).into(),
+        kind: *kind,
+    })
+    .collect();
+    let listed = |name: &str, distinct: u64, listed: Vec<serde_json::Value>| ColumnValues {
+        name: name.into(),
+        distinct,
+        listed,
+    };
+    let values = Values {
+        rows: 344,
+        columns: vec![
+            listed("species", 3, vec![json!("Adelie"), json!("Chinstrap"), json!("Gentoo")]),
+            listed("island", 3, vec![json!("Biscoe"), json!("Dream"), json!("Torgersen")]),
+            listed("bill_length_mm", 165, Vec::new()),
+            listed("body_mass_g", 95, Vec::new()),
+            listed("sex", 3, vec![json!("female"), json!("male")]),
+            listed("year", 3, vec![json!(2007), json!(2008), json!(2009)]),
+        ],
+    };
+    Columns::new(&schema).with_values(&values)
+}
+
+fn read(question: &str) -> Intent {
+    let columns = penguins();
+    let parsed = parse(question, &columns);
+    assert!(parsed.unmatched.is_empty(), "{question}: {:?}", parsed.unmatched);
+    follow::resolve(&parsed, None, &columns).unwrap_or_else(|| panic!("not understood: {question}"))
+}
+
+fn refused(question: &str) -> Vec<Unmatched> {
+    let parsed = parse(question, &penguins());
+    assert!(
+        !parsed.unmatched.is_empty(),
+        "{question} was answered: {:?}",
+        parsed.shape
+    );
+    parsed.unmatched
+}
+
+fn is(column: &str, value: &str) -> Filter {
+    Filter::Is {
+        columns: vec![column.into()],
+        values: vec![value.into()],
+        negated: false,
+    }
+}
+
+#[test]
+fn words_that_are_values_filter_the_column_that_holds_them() {
+    let intent = read("how many female Gentoo penguins are there?");
+    assert_eq!(intent.filters, [is("sex", "female"), is("species", "Gentoo")]);
+    assert!(matches!(intent.shape, Shape::Aggregate { ref measure, .. } if *measure == Measure::rows()));
+    // A plural, and a value named after its column.
+    let intent = read("average bill length of gentoos on the island of Biscoe");
+    assert_eq!(intent.filters, [is("species", "Gentoo"), is("island", "Biscoe")]);
+}
+
+#[test]
+fn a_capitalised_word_that_no_column_holds_is_refused_not_looked_for_everywhere() {
+    assert_eq!(
+        refused("How many penguins live on Mars?"),
+        [Unmatched::Value("Mars".into())]
+    );
+}
+
+#[test]
+fn numbers_next_to_a_column_of_few_values_and_years_filter_it() {
+    let equal = |column: &str, value: f64| Filter::Compare {
+        column: column.into(),
+        cmp: Cmp::Equal,
+        value,
+    };
+    assert_eq!(
+        read("how many penguins were measured in 2008?").filters,
+        [equal("year", 2008.0)]
+    );
+    assert_eq!(read("average body mass for year 2009").filters, [equal("year", 2009.0)]);
+    assert!(matches!(
+        &read("how many penguins between 2007 and 2008").filters[..],
+        [Filter::Between { column, low, high }] if column == "year" && *low == 2007.0 && *high == 2008.0
+    ));
+}
+
+#[test]
+fn counts_each_year_are_grouped_by_a_number_column_of_few_values() {
+    let intent = read("How many penguins were observed each year?");
+    assert!(matches!(
+        intent.shape,
+        Shape::Aggregate { ref group, ref measure, .. } if group.as_deref() == Some("year") && *measure == Measure::rows()
+    ));
+}
+
+#[test]
+fn which_row_has_the_highest_value_names_the_row() {
+    assert!(matches!(
+        read("which penguin is the heaviest?").shape,
+        Shape::Rows { by: Some(ref by), ascending: false, limit: Some(1), .. } if by == "body_mass_g"
+    ));
+    // A column that groups: the group with the highest average.
+    assert!(matches!(
+        read("Which species has the heaviest penguins?").shape,
+        Shape::Aggregate {
+            ref group,
+            measure: Measure { func: Func::Avg, .. },
+            order: Order::Descending,
+            limit: Some(1),
+        } if group.as_deref() == Some("species")
+    ));
+}
+
+#[test]
+fn units_in_a_question_are_converted_to_the_columns() {
+    assert!(matches!(
+        &read("how many penguins weigh more than 4.5 kg?").filters[..],
+        [Filter::Compare { column, cmp: Cmp::Above, value }] if column == "body_mass_g" && *value == 4500.0
+    ));
+    assert!(matches!(
+        &read("show me penguins heavier than 5 kilograms").filters[..],
+        [Filter::Compare { column, cmp: Cmp::Above, value }] if column == "body_mass_g" && *value == 5000.0
+    ));
+}
+
+#[test]
+fn a_measure_that_no_column_holds_is_refused_with_its_words() {
+    assert_eq!(
+        refused("what's the average wingspan?"),
+        [Unmatched::Column("wingspan".into())]
+    );
+    assert_eq!(
+        refused("which penguin is the tallest?"),
+        [Unmatched::Column("height or tall".into())]
+    );
+    assert!(
+        matches!(&refused("the 90th percentile of body mass")[..], [Unmatched::Operation(word)] if word == "percentile")
+    );
+}
+
+#[test]
+fn missing_values_said_in_other_words_are_missing() {
+    for question in [
+        "how many penguins don't have a recorded sex?",
+        "how many penguins have no known sex",
+        "count the rows where sex is not recorded",
+    ] {
+        assert_eq!(
+            read(question).filters,
+            [Filter::Missing {
+                column: "sex".into(),
+                negated: false
+            }],
+            "{question}"
+        );
+    }
+}
+
+#[test]
+fn how_many_of_a_text_column_counts_its_distinct_values() {
+    assert!(matches!(
+        read("how many species are there?").shape,
+        Shape::Aggregate { measure: Measure { func: Func::CountDistinct, ref column }, .. } if column.as_deref() == Some("species")
+    ));
+}

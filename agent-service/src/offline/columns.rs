@@ -184,6 +184,16 @@ impl Columns {
         }
     }
 
+    /// The column of row names, as R writes them (a first column without a name, or
+    /// `rownames`, or pandas' `Unnamed: 0`), when it names rows.
+    pub fn row_names(&self) -> Option<usize> {
+        let index = self.label()?;
+        let words = &self.words[index];
+        let unnamed =
+            words.is_empty() || words.as_slice() == ["rowname"] || words.first().is_some_and(|word| word == "unnamed");
+        unnamed.then_some(index)
+    }
+
     /// Whether the column at `index` identifies rows rather than groups them: most of its
     /// values occur once (at least one distinct value for every two rows).
     pub fn identifies(&self, index: usize) -> bool {
@@ -435,6 +445,18 @@ fn loosely(typed: &str, word: &str) -> bool {
         .any(|group| group.iter().any(|other| means(typed, other)) && group.contains(&word))
         || misspelt(typed, word)
         || abbreviates(word, typed)
+        || same_root(typed, word)
+}
+
+/// Whether `typed` is another form of `word` (`smoking` or `smoker` for `smoke`,
+/// `handed` for `hand`): the typed word less `ing`, `ed`, `er` or `ers`, with or without a
+/// final `e`, four letters or more.
+fn same_root(typed: &str, word: &str) -> bool {
+    ["ing", "ers", "er", "ed"].iter().any(|end| {
+        typed
+            .strip_suffix(end)
+            .is_some_and(|root| root.chars().count() >= 4 && (root == word || word.strip_suffix('e') == Some(root)))
+    })
 }
 
 /// How many tokens from `start` a one-word name written as several run together spells
@@ -475,13 +497,19 @@ fn compound_at(tokens: &[Token], start: usize, name: &str) -> Option<usize> {
 }
 
 /// Whether the name's word `short` abbreviates the typed word `long` (`cyl` for
-/// `cylinders`, `disp` for `displacement`): three letters or more, and shorter by two.
-fn abbreviates(short: &str, long: &str) -> bool {
-    let letters = short.chars().count();
-    letters >= 3
-        && long.chars().count() >= letters + 2
-        && long.starts_with(short)
-        && short.chars().all(char::is_alphabetic)
+/// `cylinders`, `disp` for `displacement`, `hnd` for `hand`).
+pub(super) fn abbreviates(short: &str, long: &str) -> bool {
+    let (letters, length) = (short.chars().count(), long.chars().count());
+    if letters < 2 || length <= letters || !short.chars().all(char::is_alphabetic) {
+        return false;
+    }
+    // `cyl` for `cylinders`; or consonants in order, as `hnd` for `hand`, `wt` for
+    // `weight`, `qty` for `quantity`.
+    (letters >= 3 && length >= letters + 2 && long.starts_with(short))
+        || (short.chars().next() == long.chars().next() && !short.chars().any(|c| "aeiou".contains(c)) && {
+            let mut rest = long.chars();
+            short.chars().all(|c| rest.any(|l| l == c))
+        })
 }
 
 #[cfg(test)]

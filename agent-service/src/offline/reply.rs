@@ -49,6 +49,14 @@ pub(super) fn not_found(ask: &Ask<'_>, unmatched: &[Unmatched]) -> String {
             }
             Unmatched::Value(value) => format!("I could not find \"{value}\" in any column of this table."),
             Unmatched::Operation(word) => format!("I cannot compute a {word} yet."),
+            Unmatched::Ambiguous(value, columns) => {
+                let names: Vec<String> = columns.iter().map(|name| format!("`{name}`")).collect();
+                format!(
+                    "\"{value}\" is a value of {}: say which column you mean (\"{value} in {}\").",
+                    join_words(&names, "and"),
+                    columns[0]
+                )
+            }
         })
         .collect();
     let mut text = sentences.join(" ");

@@ -3,7 +3,7 @@
 
 use super::intent::Func;
 use super::parse::default_func;
-use super::words::name_words;
+use super::words::{is_id, name_words};
 use crate::table::{Column, ColumnKind};
 
 /// Suggestions offered at most.
@@ -84,12 +84,6 @@ fn columns(schema: &[Column], kind: ColumnKind, keep: impl Fn(&[String]) -> bool
         .filter(|column| column.kind == kind && keep(&name_words(&column.name)))
         .map(|column| column.name.clone())
         .collect()
-}
-
-fn is_id(words: &[String]) -> bool {
-    words
-        .last()
-        .is_some_and(|word| matches!(word.as_str(), "id" | "ids" | "key" | "uuid" | "code" | "no"))
 }
 
 fn is_free_text(words: &[String]) -> bool {

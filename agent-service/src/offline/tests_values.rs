@@ -46,11 +46,15 @@ fn penguins() -> Columns {
     Columns::new(&schema).with_values(&values)
 }
 
-fn read(question: &str) -> Intent {
-    let columns = penguins();
-    let parsed = parse(question, &columns);
+/// The intent of `question` over `columns`, which must be understood.
+fn intent_over(columns: &Columns, question: &str) -> Intent {
+    let parsed = parse(question, columns);
     assert!(parsed.unmatched.is_empty(), "{question}: {:?}", parsed.unmatched);
-    follow::resolve(&parsed, None, &columns).unwrap_or_else(|| panic!("not understood: {question}"))
+    follow::resolve(&parsed, None, columns).unwrap_or_else(|| panic!("not understood: {question}"))
+}
+
+fn read(question: &str) -> Intent {
+    intent_over(&penguins(), question)
 }
 
 fn refused(question: &str) -> Vec<Unmatched> {
@@ -184,5 +188,94 @@ fn how_many_of_a_text_column_counts_its_distinct_values() {
     assert!(matches!(
         read("how many species are there?").shape,
         Shape::Aggregate { measure: Measure { func: Func::CountDistinct, ref column }, .. } if column.as_deref() == Some("species")
+    ));
+}
+
+/// A survey as MASS writes it: R's row names without a header, short names with dots.
+fn survey() -> Columns {
+    let kinds = [
+        ("", ColumnKind::Text),
+        ("Sex", ColumnKind::Text),
+        ("Wr.Hnd", ColumnKind::Number),
+        ("W.Hnd", ColumnKind::Text),
+        ("Clap", ColumnKind::Text),
+        ("Smoke", ColumnKind::Text),
+        ("Pulse", ColumnKind::Number),
+    ];
+    let schema: Vec<Column> = kinds
+        .iter()
+        .map(|(name, kind)| Column {
+            name: (*name).into(),
+            kind: *kind,
+        })
+        .collect();
+    let listed = |name: &str, values: &[&str]| ColumnValues {
+        name: name.into(),
+        distinct: values.len() as u64,
+        listed: values.iter().map(|value| json!(value)).collect(),
+    };
+    let values = Values {
+        rows: 237,
+        columns: vec![
+            ColumnValues {
+                name: String::new(),
+                distinct: 237,
+                listed: Vec::new(),
+            },
+            listed("Sex", &["Female", "Male"]),
+            listed("W.Hnd", &["Left", "Right"]),
+            listed("Clap", &["Left", "Neither", "Right"]),
+            listed("Smoke", &["Heavy", "Never", "Occas", "Regul"]),
+        ],
+    };
+    Columns::new(&schema).with_values(&values)
+}
+
+fn read_survey(question: &str) -> Intent {
+    intent_over(&survey(), question)
+}
+
+#[test]
+fn a_value_is_bound_to_the_column_named_next_to_it_even_abbreviated() {
+    // `handed` is `Hnd`, in a word joined by a hyphen; `clap with the left` is `Clap`.
+    assert_eq!(
+        read_survey("how many students are left-handed?").filters,
+        [is("W.Hnd", "Left")]
+    );
+    assert_eq!(
+        read_survey("how many students clap with the left hand?").filters,
+        [is("Clap", "Left")]
+    );
+    // Two values of two columns joined by `and` are two conditions.
+    assert_eq!(
+        read_survey("how many are female and never smoke?").filters,
+        [is("Sex", "Female"), is("Smoke", "Never")]
+    );
+}
+
+#[test]
+fn a_value_of_several_columns_none_named_is_refused_with_the_columns() {
+    let parsed = parse("how many said left?", &survey());
+    assert_eq!(
+        parsed.unmatched,
+        [Unmatched::Ambiguous("Left".into(), vec!["W.Hnd".into(), "Clap".into()])]
+    );
+}
+
+#[test]
+fn other_forms_of_a_name_and_title_case_are_read() {
+    assert!(matches!(
+        read_survey("which smoking group has the highest average pulse?").shape,
+        Shape::Aggregate { ref group, .. } if group.as_deref() == Some("Smoke")
+    ));
+    let intent = read_survey("What's The Average Pulse Of Students?");
+    assert!(intent.filters.is_empty(), "{:?}", intent.filters);
+}
+
+#[test]
+fn per_noun_groups_by_row_names_when_the_rows_have_them() {
+    assert!(matches!(
+        read_survey("show me the pulse per student").shape,
+        Shape::Aggregate { ref group, .. } if group.as_deref() == Some("")
     ));
 }

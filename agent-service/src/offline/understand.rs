@@ -145,8 +145,16 @@ pub(super) fn split(question: &str, columns: &Columns) -> Option<Vec<Parsed>> {
         return None;
     }
     let parsed: Vec<Parsed> = parts.iter().map(|part| parse(part, columns)).collect();
+    // `… at least 80 and a murder rate under 5`: a column with a filter continues the
+    // question, it does not ask one.
+    let bare = |part: &Parsed| {
+        matches!(part.shape, Some(Shape::Aggregate { group: None, .. }))
+            && part.func.is_none()
+            && !part.filters.is_empty()
+    };
     let standalone = |part: &Parsed| {
         part.shape.is_some()
+            && !bare(part)
             && !part.follow_up
             && (part.named > 0 || matches!(part.shape, Some(Shape::Describe | Shape::Missing | Shape::Rows { .. })))
     };

@@ -111,7 +111,10 @@ fn continues_word(chars: &[char], i: usize) -> bool {
     let after = chars.get(i + 1).copied().unwrap_or(' ');
     match c {
         '\'' | '’' => before.is_alphabetic() && after.is_alphabetic(),
-        '-' => before.is_alphanumeric() && after.is_alphanumeric(),
+        // `2023-01-31` and `COVID-19` stay one word; `left-handed` is two.
+        '-' => {
+            before.is_alphanumeric() && after.is_alphanumeric() && (before.is_ascii_digit() || after.is_ascii_digit())
+        }
         '.' | ',' | '/' | ':' => before.is_ascii_digit() && after.is_ascii_digit(),
         _ => false,
     }
@@ -248,6 +251,19 @@ fn flush(words: &mut Vec<String>, current: &mut String) {
     }
 }
 
+/// Whether a column whose name has these words identifies rows rather than measuring
+/// them (`order_id`, `Sample Number`, `zip code`), or has no name at all (R's row names).
+pub fn is_id(words: &[String]) -> bool {
+    let unnamed = words.is_empty()
+        || words
+            .first()
+            .is_some_and(|word| word == "unnamed" || word == "rownames");
+    unnamed
+        || words
+            .last()
+            .is_some_and(|word| matches!(word.as_str(), "id" | "ids" | "key" | "uuid" | "code" | "number" | "no"))
+}
+
 /// The singular of an English word, good enough for column names (`categories` →
 /// `category`, `boxes` → `box`, `sales` → `sale`; `status` and `class` stay).
 pub fn singular(word: &str) -> String {
@@ -326,13 +342,14 @@ pub fn similarity(a: &str, b: &str) -> f64 {
 /// letters, two from eight.
 pub fn misspelt(typed: &str, word: &str) -> bool {
     let length = word.chars().count();
-    if typed.chars().count() < 4 {
-        // `car` is not `carb`: a short word is too often a word of its own.
+    if typed.chars().count() < 5 {
+        // `car` is not `carb`, `rate` is not `rape`: a short word is too often a word of
+        // its own.
         return false;
     }
     let limit = match length {
-        0..=3 => return false,
-        4..=7 => 1,
+        0..=4 => return false,
+        5..=7 => 1,
         _ => 2,
     };
     typed.chars().next() == word.chars().next() && distance(typed, word, limit) <= limit
@@ -427,10 +444,12 @@ mod tests {
     fn close_misspellings_are_recognised() {
         assert!(misspelt("revnue", "revenue"));
         assert!(misspelt("pirce", "price"));
+        assert!(misspelt("assualt", "assault"));
         assert!(misspelt("temprature", "temperature"));
         assert!(!misspelt("rice", "price"));
         assert!(!misspelt("age", "ago"));
         assert!(!misspelt("car", "carb"));
+        assert!(!misspelt("rate", "rape"));
         assert_eq!(distance("kitten", "sitting", 5), 3);
     }
 }

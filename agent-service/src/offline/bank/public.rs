@@ -20,10 +20,10 @@ use super::tally::Tally;
 use super::verdict::{Verdict, Want, Wanted, verdict};
 use crate::domain::SessionId;
 
-/// The share of questions (in percent) that must be answered correctly.
-/// TODO(#11): raise it to the rate the analyst reaches as it learns these kinds of
-/// questions; it starts at 0, the bank first measures.
-const FLOOR: f64 = 0.0;
+/// The share of questions (in percent) that must be answered correctly: a little below
+/// the 100% reached when the bank last grew (117 questions), so that a new honest
+/// refusal is allowed, a slide is not.
+const FLOOR: f64 = 95.0;
 
 /// `expected.json`.
 #[derive(Debug, Deserialize)]

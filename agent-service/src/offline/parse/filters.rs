@@ -170,7 +170,7 @@ fn unit_after(reader: &Reader<'_>, at: usize, column: &str) -> (f64, usize) {
 /// values: `8 cylinders`, `with 4 gears`, `month 7`, `year 2008`.
 fn counted_value(reader: &mut Reader<'_>, i: usize) -> Option<Filter> {
     let value = reader.tokens.get(i)?.number()?;
-    let before = i
+    let before = skip_links(reader, i)
         .checked_sub(1)
         .and_then(|k| reader.mention_covering(k))
         .map(|(m, _)| m);
@@ -438,10 +438,18 @@ pub fn values(reader: &mut Reader<'_>) -> Vec<Filter> {
     while i < reader.len() {
         let (value, end, columns) = if let Some(known) = known_value(reader, i) {
             let columns = bound_columns(reader, i, &known);
+            if columns.len() > 1 {
+                reader
+                    .unmatched
+                    .push(Unmatched::Ambiguous(known.value.clone(), columns.clone()));
+            }
             (known.value, known.end, columns)
         } else if let Some((value, end)) = value_at(reader, i) {
             let columns = value_columns(reader, i, end);
-            if columns.is_empty() {
+            // A name no column holds is refused; a lower-case word (`for states`) is
+            // likely a noun of the question, not a value.
+            let named = reader.tokens[i].quoted || (reader.tokens[i].capitalised() && !reader.title_case());
+            if columns.is_empty() && named {
                 reader.unmatched.push(Unmatched::Value(value.clone()));
             }
             (value, end, columns)
@@ -455,12 +463,13 @@ pub fn values(reader: &mut Reader<'_>) -> Vec<Filter> {
         let negated = negated_before(reader, i);
         reader.take(i..end);
         match found.last_mut() {
-            // `East and West`, `Widget or Gadget`: one filter for either value.
+            // `East and West`, `Widget or Gadget`: one filter for either value; not `female
+            // and never smoke` (two columns, two conditions).
             Some(Filter::Is {
                 columns: before,
                 values,
                 negated: was,
-            }) if joined && *was == negated => {
+            }) if joined && *was == negated && (columns == *before || columns.len() > 1 || before.len() > 1) => {
                 values.push(value);
                 if columns.len() < before.len() {
                     *before = columns;
@@ -500,14 +509,21 @@ fn known_value(reader: &Reader<'_>, i: usize) -> Option<ValueMatch> {
 
 /// Whether a column that holds `found` is named just before or after it.
 fn next_to_its_column(reader: &Reader<'_>, i: usize, found: &ValueMatch) -> bool {
-    let before = reader
-        .mention_before(skip_links(reader, i))
-        .map(|(_, mention)| mention.column);
-    let after = reader.mention_at(found.end).map(|(_, mention)| mention.column);
-    [before, after]
-        .into_iter()
-        .flatten()
-        .any(|column| found.columns.contains(&column))
+    neighbour(reader, i, found).is_some()
+}
+
+/// The mention just before or after a known value at `i` that may name a column holding
+/// it (any of the columns the mention fits), and that column.
+fn neighbour(reader: &Reader<'_>, i: usize, found: &ValueMatch) -> Option<(usize, usize)> {
+    let before = reader.mention_before(skip_links(reader, i)).map(|(m, _)| m);
+    let after = reader.mention_at(found.end).map(|(m, _)| m);
+    [before, after].into_iter().flatten().find_map(|m| {
+        let mention = &reader.mentions[m];
+        std::iter::once(mention.column)
+            .chain(mention.others.iter().copied())
+            .find(|column| found.columns.contains(column))
+            .map(|column| (m, column))
+    })
 }
 
 /// Where the words linking a value to its column (`is`, `of`, `=`) start, before `i`.
@@ -516,7 +532,9 @@ fn skip_links(reader: &Reader<'_>, i: usize) -> usize {
     while k > 0
         && reader.is(
             k - 1,
-            &["is", "=", "==", "equals", "of", "was", "are", "the", "not", "as"],
+            &[
+                "is", "=", "==", "equals", "of", "was", "are", "the", "not", "as", "with", "a", "an",
+            ],
         )
     {
         k -= 1;
@@ -527,14 +545,16 @@ fn skip_links(reader: &Reader<'_>, i: usize) -> usize {
 /// The columns a known value is looked for in: the one named next to it among those that
 /// hold it (its mention is used), else all of those.
 fn bound_columns(reader: &mut Reader<'_>, i: usize, found: &ValueMatch) -> Vec<String> {
-    let before = reader.mention_before(skip_links(reader, i)).map(|(m, _)| m);
-    let after = reader.mention_at(found.end).map(|(m, _)| m);
-    let named = [before, after]
-        .into_iter()
-        .flatten()
-        .find(|&m| found.columns.contains(&reader.mentions[m].column));
-    match named {
-        Some(m) => vec![reader.take_mention(m)],
+    match neighbour(reader, i, found) {
+        Some((m, column)) => {
+            // The mention now names the column that holds the value, for the notes too.
+            let mention = &mut reader.mentions[m];
+            if mention.column != column {
+                mention.column = column;
+                mention.others.clear();
+            }
+            vec![reader.take_mention(m)]
+        }
         None => found
             .columns
             .iter()
@@ -554,8 +574,10 @@ fn value_at(reader: &Reader<'_>, i: usize) -> Option<(String, usize)> {
     if token.quoted {
         return Some((token.raw.clone(), i + 1));
     }
+    let title_case = reader.title_case();
     let capital = |k: usize| {
         free(k)
+            && !title_case
             && reader.tokens.get(k).is_some_and(|token| {
                 token.capitalised() && !token.quoted && token.number().is_none() && token.text != "i"
             })

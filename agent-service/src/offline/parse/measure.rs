@@ -151,7 +151,7 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
         .find(|&m| !is_id(reader.columns.words(reader.mentions[m].column)))
         .or_else(|| fitting.first().copied())?;
     let mention = &reader.mentions[m];
-    // A word before the name that names nothing, or only part of another column's name.
+    // A word before the name that is part of another column's name (`egg` of `Date Egg`).
     // Not the noun of `which animal sleeps the most`.
     let head_noun = mention.start > 1
         && reader.is(
@@ -160,10 +160,9 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
         );
     let modified = mention.start > 0
         && !head_noun
-        && (reader.unexplained(mention.start - 1)
-            || reader.mentions.iter().enumerate().any(|(other, before)| {
-                before.end == mention.start && before.fit == Fit::Part && reader.free_mentions().contains(&other)
-            }));
+        && reader.mentions.iter().enumerate().any(|(other, before)| {
+            before.end == mention.start && before.fit == Fit::Part && reader.free_mentions().contains(&other)
+        });
     if mention.fit != Fit::Exact && modified {
         // `egg weight` is not `Body Mass (g)`, though `weight` alone would be.
         let typed: Vec<&str> = reader.tokens[mention.start - 1..mention.end]
@@ -230,19 +229,18 @@ pub(super) fn dimension_column(reader: &Reader<'_>, words: &[&str]) -> Option<St
     words
         .iter()
         .find_map(|word| {
-            numbers
-                .iter()
-                .copied()
-                .find(|&index| reader.columns.words(index).iter().any(|name| name == word))
+            numbers.iter().copied().find(|&index| {
+                reader
+                    .columns
+                    .words(index)
+                    .iter()
+                    .any(|name| name == word || super::super::columns::abbreviates(name, word))
+            })
         })
         .map(|index| reader.columns.name(index).to_owned())
 }
 
-pub(super) fn is_id(words: &[String]) -> bool {
-    words
-        .last()
-        .is_some_and(|word| word == "id" || word == "key" || word == "number" || word == "no")
-}
+pub(super) use super::super::words::is_id;
 
 /// Sum for amounts and counts of things, mean for everything else (prices, rates, scores,
 /// measurements).

@@ -366,6 +366,11 @@ fn group(reader: &mut Reader<'_>) -> Option<String> {
         if reader.mention_at(k).is_none()
             && let Some(words) = reader.unexplained_at(k)
         {
+            // `per state` where the states are R's row names, a column without a name.
+            if let Some(index) = reader.columns.row_names() {
+                reader.take(i..k + 1);
+                return Some(reader.columns.name(index).to_owned());
+            }
             reader.unmatched.push(Unmatched::Column(words));
         }
     }

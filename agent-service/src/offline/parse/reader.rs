@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use std::sync::LazyLock;
 
 use super::super::columns::{Columns, Fit, Mention};
-use super::super::words::{Token, distance, misspelt, tokenize};
+use super::super::words::{Token, distance, tokenize};
 use crate::table::ColumnKind;
 
 /// Words that are never a value of a column (filler and the parser's own keywords),
@@ -87,6 +87,8 @@ pub enum Unmatched {
     Value(String),
     /// A computation the analyst does not make (`percentile`, `forecast`).
     Operation(String),
+    /// A value that several columns hold, none of them named (`Left`: `W.Hnd` or `Clap`).
+    Ambiguous(String, Vec<String>),
 }
 
 /// The tokens of a question and the columns they name.
@@ -117,7 +119,9 @@ impl<'a> Reader<'a> {
                 continue;
             }
             let slip = |word: &str| {
-                token.text.chars().count() >= 4 && misspelt(&token.text, word) && distance(&token.text, word, 1) <= 1
+                token.text.chars().count() >= 4
+                    && token.text.chars().next() == word.chars().next()
+                    && distance(&token.text, word, 1) <= 1
             };
             if let Some(word) = CORRECTED.iter().find(|word| slip(word)) {
                 token.text = (*word).to_owned();
@@ -269,7 +273,25 @@ impl<'a> Reader<'a> {
 
     /// The first run of unexplained words, if the question has one.
     pub fn first_unexplained(&self) -> Option<String> {
-        (0..self.len()).find_map(|i| self.unexplained_at(i))
+        let head = |i: usize| i > 0 && self.is(i - 1, &["which", "what", "whats", "many", "each", "every", "per"]);
+        let runs = || (0..self.len()).filter(|&i| i == 0 || !self.unexplained(i - 1));
+        // The noun of `which state has …` names the rows; the measure's words come after.
+        runs()
+            .filter(|&i| !head(i))
+            .find_map(|i| self.unexplained_at(i))
+            .or_else(|| runs().find_map(|i| self.unexplained_at(i)))
+    }
+
+    /// Whether the question is written in title case (`What's The Average Rate?`): then a
+    /// capital letter does not mark a name.
+    pub fn title_case(&self) -> bool {
+        let words: Vec<&Token> = self
+            .tokens
+            .iter()
+            .filter(|token| !token.quoted && token.text.chars().all(char::is_alphabetic))
+            .collect();
+        let capitalised = words.iter().filter(|token| token.capitalised()).count();
+        words.len() >= 3 && capitalised * 4 >= words.len() * 3
     }
 
     /// Sentences about the columns the answer used where the choice was not obvious:

@@ -371,6 +371,10 @@ fn ranking(reader: &mut Reader<'_>, parsed: &mut Parsed, rank: Option<Rank>) -> 
         parsed.column = dimension_column(reader, words);
         // `biggest` and `smallest` rank by anything when there is no size.
         let generic = words.contains(&"size");
+        if parsed.column.is_none() && parsed.follow_up {
+            // `and the shortest?` ranks what the previous answer measured.
+            return None;
+        }
         if parsed.column.is_none() && !generic {
             reader.unmatched.push(Unmatched::Column(join_words(
                 &words.iter().take(2).map(|word| (*word).to_owned()).collect::<Vec<_>>(),
@@ -499,7 +503,9 @@ fn grouped(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
 /// the like. Not for follow-ups (`what about units?` keeps the previous function).
 fn bare(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
     let asks = reader.has(&["what", "show", "tell", "give", "how"]) || !parsed.filters.is_empty();
-    if parsed.follow_up || !asks {
+    // `list the states with a rape rate above 40` lists rows.
+    let lists = reader.has(&["list"]) && !parsed.filters.is_empty();
+    if parsed.follow_up || !asks || lists {
         return None;
     }
     let column = measure_column(reader, Func::Sum)?;

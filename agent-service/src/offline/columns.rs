@@ -150,9 +150,12 @@ impl Columns {
                         .listed
                         .iter()
                         .filter_map(Value::as_str)
-                        .map(|value| {
-                            let words = tokenize(value).into_iter().map(|token| token.text).collect();
-                            (value.to_owned(), words)
+                        .flat_map(|value| {
+                            let words: Vec<String> = tokenize(value).into_iter().map(|token| token.text).collect();
+                            // `AsstProf` is also `asst prof`.
+                            let humps = name_words(value);
+                            let split = (words.len() == 1 && humps.len() > 1).then(|| (value.to_owned(), humps));
+                            std::iter::once((value.to_owned(), words)).chain(split)
                         })
                         .collect(),
                     complete: known.complete(),
@@ -241,23 +244,30 @@ impl Columns {
     /// The value of a text column that `tokens` spell from `start` (case and plurals aside,
     /// or a close misspelling of a one-word value), the longest there is.
     pub fn value_at(&self, tokens: &[Token], start: usize) -> Option<ValueMatch> {
-        let mut best: Option<(usize, bool, ValueMatch)> = None;
+        let mut best: Option<((usize, Spelt), ValueMatch)> = None;
         for (index, listed) in self.listed.iter().enumerate() {
-            for (value, words) in &listed.values {
-                let Some((length, exact)) = spells(tokens, start, value, words) else {
+            let spelt: Vec<(&String, usize, Spelt)> = listed
+                .values
+                .iter()
+                .filter_map(|(value, words)| spells(tokens, start, value, words).map(|(n, how)| (value, n, how)))
+                .collect();
+            // The start of a value counts only when it starts one value of the column.
+            let parts = spelt.iter().filter(|(.., how)| *how == Spelt::Part).count();
+            for (value, length, how) in spelt {
+                if how == Spelt::Part && parts > 1 {
                     continue;
-                };
+                }
+                let key = (length, how);
                 match &mut best {
-                    Some((best_length, best_exact, found)) if (*best_length, *best_exact) == (length, exact) => {
+                    Some((best_key, found)) if *best_key == key => {
                         if !found.columns.contains(&index) {
                             found.columns.push(index);
                         }
                     }
-                    Some((best_length, best_exact, _)) if (*best_length, *best_exact) > (length, exact) => {}
+                    Some((best_key, _)) if *best_key > key => {}
                     _ => {
                         best = Some((
-                            length,
-                            exact,
+                            key,
                             ValueMatch {
                                 end: start + length,
                                 value: value.clone(),
@@ -268,7 +278,7 @@ impl Columns {
                 }
             }
         }
-        best.map(|(.., found)| found)
+        best.map(|(_, found)| found)
     }
 
     /// Every column.
@@ -412,26 +422,87 @@ fn whole_at(tokens: &[Token], start: usize, words: &[String]) -> Option<(usize, 
     Some((words.len(), fit))
 }
 
-/// How many tokens from `start` spell `value` (whose words are `words`), and whether
-/// exactly (else through a plural or a close misspelling of a one-word value).
-fn spells(tokens: &[Token], start: usize, value: &str, words: &[String]) -> Option<(usize, bool)> {
+/// How tokens spell a value of a column: its first words, another form of it, or as
+/// the data writes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Spelt {
+    /// Its first words (`Adelie` for `Adelie Penguin (Pygoscelis adeliae)`).
+    Part,
+    /// A plural, a close misspelling, another word for it (`women` for `Female`), or its
+    /// words abbreviated (`assistant professor` for `AsstProf`).
+    Close,
+    /// As written, case aside.
+    Exact,
+}
+
+/// Words that name the same value of a column of sexes.
+const SAME_VALUE: &[(&[&str], &[&str])] = &[
+    (
+        &["men", "man", "male", "males", "boys", "boy"],
+        &["male", "m", "man", "men"],
+    ),
+    (
+        &["women", "woman", "female", "females", "girls", "girl", "ladies"],
+        &["female", "f", "woman", "women"],
+    ),
+];
+
+/// Whether the typed token means the value's word `word`; `several` when the value has
+/// more than one word (then its words may be abbreviations: `asst` for `assistant`).
+fn means_word(token: &Token, word: &str, several: bool) -> bool {
+    let letters = word.chars().count();
+    token.text == word
+        || token.stem() == singular(word)
+        || SAME_VALUE
+            .iter()
+            .any(|(typed, values)| typed.contains(&token.text.as_str()) && values.contains(&word))
+        || (several
+            && letters >= 3
+            && token.text.chars().next() == word.chars().next()
+            && (token.text.starts_with(word) || {
+                let mut rest = token.text.chars();
+                word.chars().all(|c| rest.any(|typed| typed == c))
+            }))
+}
+
+/// How many tokens from `start` spell `value` (whose words are `words`), and how.
+fn spells(tokens: &[Token], start: usize, value: &str, words: &[String]) -> Option<(usize, Spelt)> {
     let token = tokens.get(start)?;
     if token.quoted {
-        return (token.text == value.to_lowercase()).then_some((1, true));
+        return (token.text == value.to_lowercase()).then_some((1, Spelt::Exact));
     }
-    let span = tokens.get(start..start + words.len())?;
-    if words.is_empty() || span.iter().any(|token| token.quoted) {
+    if words.is_empty() {
         return None;
     }
-    if span.iter().zip(words).all(|(token, word)| token.text == *word) {
-        return Some((words.len(), true));
+    if let Some(span) = tokens.get(start..start + words.len())
+        && !span.iter().any(|token| token.quoted)
+    {
+        if span.iter().zip(words).all(|(token, word)| token.text == *word) {
+            return Some((words.len(), Spelt::Exact));
+        }
+        let several = words.len() > 1;
+        let close = span
+            .iter()
+            .zip(words)
+            .all(|(token, word)| means_word(token, word, several))
+            || (words.len() == 1 && words[0].chars().count() >= 5 && misspelt(&token.text, &words[0]));
+        if close {
+            return Some((words.len(), Spelt::Close));
+        }
     }
-    let close = span
-        .iter()
-        .zip(words)
-        .all(|(token, word)| token.text == *word || token.stem() == singular(word))
-        || (words.len() == 1 && words[0].chars().count() >= 5 && misspelt(&token.text, &words[0]));
-    close.then_some((words.len(), false))
+    // The first words of a longer value, the first of them a real word.
+    let first = words[0].as_str();
+    if words.len() < 2 || first.chars().count() < 3 || first.chars().all(|c| c.is_ascii_digit()) {
+        return None;
+    }
+    (1..words.len()).rev().find_map(|length| {
+        let span = tokens.get(start..start + length)?;
+        let matches = span
+            .iter()
+            .zip(words)
+            .all(|(token, word)| !token.quoted && (token.text == *word || token.stem() == singular(word)));
+        matches.then_some((length, Spelt::Part))
+    })
 }
 
 /// Whether `typed` means `word`: a synonym or a close misspelling (both in the singular).

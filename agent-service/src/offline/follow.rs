@@ -25,6 +25,11 @@ pub fn is_follow_up(parsed: &Parsed) -> bool {
 /// nothing that can be answered.
 pub fn resolve(parsed: &Parsed, previous: Option<&Intent>, columns: &Columns) -> Option<Intent> {
     match (&parsed.shape, previous) {
+        (Some(shape), Some(previous)) if parsed.follow_up && row_answer(shape, previous).is_some() => Some(Intent {
+            shape: row_answer(shape, previous)?,
+            filters: merge(&previous.filters, &parsed.filters),
+            show: parsed.show,
+        }),
         (Some(shape), Some(previous)) if parsed.follow_up && same_kind(shape, &previous.shape) => {
             Some(apply(previous, parsed, columns))
         }
@@ -40,6 +45,37 @@ pub fn resolve(parsed: &Parsed, previous: Option<&Intent>, columns: &Columns) ->
         }),
         (None, Some(previous)) if changes(parsed) => Some(apply(previous, parsed, columns)),
         (None, _) => None,
+    }
+}
+
+/// `which car has the lowest horsepower?`, then `and the highest price?`: the row again,
+/// by the new measure.
+fn row_answer(shape: &Shape, previous: &Intent) -> Option<Shape> {
+    let Shape::Rows {
+        by: Some(_),
+        limit: Some(1),
+        label,
+        ..
+    } = &previous.shape
+    else {
+        return None;
+    };
+    match shape {
+        Shape::Aggregate {
+            measure:
+                Measure {
+                    func: func @ (Func::Max | Func::Min),
+                    column: Some(column),
+                },
+            group: None,
+            ..
+        } => Some(Shape::Rows {
+            by: Some(column.clone()),
+            ascending: *func == Func::Min,
+            limit: Some(1),
+            label: label.clone(),
+        }),
+        _ => None,
     }
 }
 
@@ -264,6 +300,17 @@ fn with_group(shape: Shape, group: String, columns: &Columns) -> Shape {
 
 fn set_order(shape: &mut Shape, new: Order) {
     match shape {
+        // `the highest salary`, then `what about the lowest?`.
+        Shape::Aggregate {
+            group: None,
+            measure: measure @ Measure {
+                func: Func::Max | Func::Min,
+                ..
+            },
+            ..
+        } => {
+            measure.func = if new == Order::Ascending { Func::Min } else { Func::Max };
+        }
         Shape::Aggregate { order, .. } => *order = new,
         Shape::Rows { ascending, .. } => *ascending = new == Order::Ascending,
         _ => {}

@@ -128,19 +128,37 @@ pub fn comparisons(reader: &mut Reader<'_>) -> Vec<Filter> {
                 .and_then(|(_, names)| super::measure::dimension_column(reader, names))
                 .filter(|_| reader.mention_before(i).is_none())
         };
-        if let Some(column) = column.or_else(|| number_column(reader, i)) {
-            let end = i + length + 1;
-            let (factor, end) = unit_after(reader, end, &column);
-            reader.take(i..end);
-            found.push(Filter::Compare {
-                column,
-                cmp,
-                value: value * factor,
-            });
+        match column.or_else(|| number_column(reader, i)) {
+            Some(column) => {
+                let end = i + length + 1;
+                let (factor, end) = unit_after(reader, end, &column);
+                reader.take(i..end);
+                found.push(Filter::Compare {
+                    column,
+                    cmp,
+                    value: value * factor,
+                });
+            }
+            // A condition on a number no column holds is never dropped silently.
+            None => {
+                let words = (0..i)
+                    .rev()
+                    .take_while(|&k| reader.unexplained(k))
+                    .last()
+                    .and_then(|k| reader.unexplained_at(k));
+                let typed = words.unwrap_or_else(|| {
+                    let said: Vec<&str> = reader.tokens[i..=i + length].iter().map(|t| t.raw.as_str()).collect();
+                    said.join(" ")
+                });
+                reader.unmatched.push(Unmatched::Column(typed));
+            }
         }
     }
     found
 }
+
+/// Words of the names of columns of pay.
+const PAY: &[&str] = &["salary", "wage", "income", "pay", "earning", "earnings", "compensation"];
 
 /// Comparatives that say which quantity they compare (`heavier than`: a mass or weight).
 const COMPARATIVES: &[(&str, &[&str])] = &[
@@ -268,11 +286,23 @@ fn measurable(reader: &Reader<'_>, m: usize) -> bool {
 }
 
 /// The number column a comparison at token `i` is about: named just before it, else the
-/// only number column named, else the only number column of the table.
+/// only number column named, else a column of pay after `earn` (`earn more than`), else
+/// the only number column of the table.
 fn number_column(reader: &mut Reader<'_>, i: usize) -> Option<String> {
     let mut k = i;
     while k > 0 && reader.is(k - 1, LINKS) {
         k -= 1;
+    }
+    if k > 0
+        && reader.is(
+            k - 1,
+            &[
+                "earn", "earns", "earned", "paid", "make", "makes", "made", "get", "gets",
+            ],
+        )
+        && let Some(column) = super::measure::dimension_column(reader, PAY)
+    {
+        return Some(column);
     }
     if let Some((m, _)) = reader.mention_before(k)
         && measurable(reader, m)

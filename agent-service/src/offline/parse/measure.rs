@@ -163,6 +163,38 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
         && reader.mentions.iter().enumerate().any(|(other, before)| {
             before.end == mention.start && before.fit == Fit::Part && reader.free_mentions().contains(&other)
         });
+    // A word after the name that it does not explain (`unemployment duration` is not
+    // `unemploy`).
+    const GENERIC: &[&str] = &[
+        "rate",
+        "rates",
+        "level",
+        "levels",
+        "value",
+        "values",
+        "amount",
+        "score",
+        "index",
+        "figure",
+        "figures",
+        "total",
+        "span",
+        "size",
+        "measure",
+        "measurement",
+        "ratio",
+        "percentage",
+        "count",
+    ];
+    let qualified = mention.fit != Fit::Exact && reader.unexplained(mention.end) && !reader.is(mention.end, GENERIC);
+    if qualified {
+        let typed: Vec<&str> = reader.tokens[mention.start..=mention.end]
+            .iter()
+            .map(|token| token.raw.as_str())
+            .collect();
+        reader.unmatched.push(Unmatched::Column(typed.join(" ")));
+        return None;
+    }
     if mention.fit != Fit::Exact && modified {
         // `egg weight` is not `Body Mass (g)`, though `weight` alone would be.
         let typed: Vec<&str> = reader.tokens[mention.start - 1..mention.end]

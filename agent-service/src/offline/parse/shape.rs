@@ -164,7 +164,7 @@ fn distribution(reader: &mut Reader<'_>, parsed: &mut Parsed, rank: Option<Rank>
 
 fn compare(reader: &mut Reader<'_>, parsed: &mut Parsed) -> Option<Shape> {
     let asks = reader.has(&["compare", "comparison", "vs", "versus", "compared", "against"])
-        || reader.has_phrase(&[&["difference", "between"]]);
+        || reader.has_phrase(&[&["difference", "between"], &["and", "how", "many"]]);
     if !asks {
         return None;
     }

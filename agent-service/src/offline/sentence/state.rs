@@ -82,7 +82,19 @@ impl Result<'_> {
     /// (`Gentoo, Biscoe, male`).
     fn name(&self, row: usize, label: Option<&str>) -> String {
         if let Some(label) = label.filter(|label| self.value(row, label).is_some_and(|value| !value.is_null())) {
-            return self.text(row, label);
+            // The fullest text of the row that holds the label (`Geo Metro` for `Metro`).
+            let short = self.text(row, label);
+            let fullest = self
+                .table
+                .rows
+                .get(row)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .filter(|text| text.len() > short.len() && text.to_lowercase().contains(&short.to_lowercase()));
+            return fullest
+                .max_by_key(|text| text.len())
+                .map_or(short.clone(), str::to_owned);
         }
         let texts: Vec<String> = self
             .table

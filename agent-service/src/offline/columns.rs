@@ -371,7 +371,29 @@ impl Columns {
             [one] => compound_at(tokens, start, one).map(|length| (length, Fit::Loose)),
             _ => None,
         };
-        full.into_iter().chain(core).chain(compound).max()
+        // `max temperature` for `temp_max`, `mpg` for `Miles_per_Gallon`.
+        let words = self.core[column].as_ref().unwrap_or(&self.words[column]);
+        let reversed = match words.as_slice() {
+            [first, second] => {
+                whole_at(tokens, start, &[second.clone(), first.clone()]).map(|(length, _)| (length, Fit::Loose))
+            }
+            _ => None,
+        };
+        let initials = (self.words[column].len() >= 2)
+            .then(|| {
+                self.words[column]
+                    .iter()
+                    .filter_map(|word| word.chars().next())
+                    .collect::<String>()
+            })
+            .filter(|initials| tokens[start].text == *initials && !tokens[start].quoted)
+            .map(|_| (1, Fit::Loose));
+        full.into_iter()
+            .chain(core)
+            .chain(compound)
+            .chain(reversed)
+            .chain(initials)
+            .max()
     }
 
     /// One significant word of a longer name of `column` at `token`.
@@ -456,6 +478,8 @@ fn means_word(token: &Token, word: &str, several: bool) -> bool {
         || SAME_VALUE
             .iter()
             .any(|(typed, values)| typed.contains(&token.text.as_str()) && values.contains(&word))
+        // `European` for `Europe`, `Japanese` for `Japan`.
+        || (letters >= 4 && token.text.starts_with(word) && token.text.chars().count() <= letters + 3)
         || (several
             && letters >= 3
             && token.text.chars().next() == word.chars().next()
@@ -664,6 +688,19 @@ mod tests {
         assert_eq!(
             named(&columns, "brain weight and real interest"),
             [("brainwt".into(), Fit::Loose), ("realint".into(), Fit::Loose)]
+        );
+    }
+
+    #[test]
+    fn names_in_the_other_order_and_by_their_initials_match() {
+        let columns = columns(&[
+            ("temp_max", ColumnKind::Number),
+            ("temp_min", ColumnKind::Number),
+            ("Miles_per_Gallon", ColumnKind::Number),
+        ]);
+        assert_eq!(
+            named(&columns, "average min temperature and mpg"),
+            [("temp_min".into(), Fit::Loose), ("Miles_per_Gallon".into(), Fit::Loose)]
         );
     }
 

@@ -24,6 +24,32 @@ pub fn is_follow_up(parsed: &Parsed) -> bool {
 /// The intent of a question read as `parsed`, after `previous`; `None` when it asks
 /// nothing that can be answered.
 pub fn resolve(parsed: &Parsed, previous: Option<&Intent>, columns: &Columns) -> Option<Intent> {
+    // `and the median?` after an answer about hwy: the median of hwy, not of a default.
+    let kept = previous.and_then(|previous| measured_column(&previous.shape));
+    let shape = match (&parsed.shape, kept) {
+        (
+            Some(Shape::Aggregate {
+                measure: Measure { func, column: Some(_) },
+                group,
+                order,
+                limit,
+            }),
+            Some(column),
+        ) if parsed.follow_up && parsed.defaulted => Some(Shape::Aggregate {
+            measure: Measure {
+                func: *func,
+                column: Some(column),
+            },
+            group: group.clone(),
+            order: *order,
+            limit: *limit,
+        }),
+        (shape, _) => shape.clone(),
+    };
+    let parsed = &Parsed {
+        shape,
+        ..parsed.clone()
+    };
     match (&parsed.shape, previous) {
         (Some(shape), Some(previous)) if parsed.follow_up && row_answer(shape, previous).is_some() => Some(Intent {
             shape: row_answer(shape, previous)?,
@@ -75,6 +101,18 @@ fn row_answer(shape: &Shape, previous: &Intent) -> Option<Shape> {
             limit: Some(1),
             label: label.clone(),
         }),
+        _ => None,
+    }
+}
+
+/// The number column an answer measured, if it measured one.
+fn measured_column(shape: &Shape) -> Option<String> {
+    match shape {
+        Shape::Aggregate { measure, .. } | Shape::Trend { measure, .. } | Shape::Compare { measure, .. } => measure
+            .column
+            .clone()
+            .filter(|_| measure.func != Func::Count && measure.func != Func::CountDistinct),
+        Shape::Rows { by, .. } => by.clone(),
         _ => None,
     }
 }

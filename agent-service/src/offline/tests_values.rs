@@ -279,3 +279,97 @@ fn per_noun_groups_by_row_names_when_the_rows_have_them() {
         Shape::Aggregate { ref group, .. } if group.as_deref() == Some("")
     ));
 }
+
+/// Columns of the given kinds, with the listed values of its text columns.
+fn table(kinds: &[(&str, ColumnKind)], rows: u64, text: &[(&str, &[&str])]) -> Columns {
+    let schema: Vec<Column> = kinds
+        .iter()
+        .map(|(name, kind)| Column {
+            name: (*name).into(),
+            kind: *kind,
+        })
+        .collect();
+    let values = Values {
+        rows,
+        columns: text
+            .iter()
+            .map(|(name, values)| ColumnValues {
+                name: (*name).into(),
+                distinct: values.len() as u64,
+                listed: values.iter().map(|value| json!(value)).collect(),
+            })
+            .collect(),
+    };
+    Columns::new(&schema).with_values(&values)
+}
+
+#[test]
+fn weather_and_cars_are_read_with_their_values_and_names_in_any_order() {
+    let weather = table(
+        &[
+            ("date", ColumnKind::Temporal),
+            ("precipitation", ColumnKind::Number),
+            ("temp_max", ColumnKind::Number),
+            ("temp_min", ColumnKind::Number),
+            ("wind", ColumnKind::Number),
+            ("weather", ColumnKind::Text),
+        ],
+        1461,
+        &[("weather", &["drizzle", "fog", "rain", "snow", "sun"])],
+    );
+    let intent = intent_over(&weather, "how many days had rain as the weather");
+    assert_eq!(intent.filters, [is("weather", "rain")]);
+    let intent = intent_over(&weather, "average min temperature on days of snow");
+    assert_eq!(intent.filters, [is("weather", "snow")]);
+    assert!(matches!(
+        intent.shape,
+        Shape::Aggregate { measure: Measure { func: Func::Avg, ref column }, .. } if column.as_deref() == Some("temp_min")
+    ));
+    let cars = table(
+        &[
+            ("Name", ColumnKind::Text),
+            ("Miles_per_Gallon", ColumnKind::Number),
+            ("Cylinders", ColumnKind::Number),
+            ("Origin", ColumnKind::Text),
+        ],
+        406,
+        &[("Origin", &["Europe", "Japan", "USA"])],
+    );
+    let intent = intent_over(&cars, "average mpg of European cars");
+    assert_eq!(intent.filters, [is("Origin", "Europe")]);
+    assert!(matches!(
+        intent.shape,
+        Shape::Aggregate { measure: Measure { ref column, .. }, .. } if column.as_deref() == Some("Miles_per_Gallon")
+    ));
+}
+
+#[test]
+fn words_an_answer_would_leave_out_are_refused() {
+    let cars = table(
+        &[
+            ("model", ColumnKind::Text),
+            ("cyl", ColumnKind::Number),
+            ("drv", ColumnKind::Text),
+            ("hwy", ColumnKind::Number),
+        ],
+        234,
+        &[("drv", &["4", "f", "r"])],
+    );
+    // `front wheel` names none of the values of `drv`; `unemployment rate` no column.
+    for question in [
+        "How many cars are front-wheel drive?",
+        "What is the unemployment rate of cars with 4 cyl?",
+    ] {
+        let parsed = parse(question, &cars);
+        assert!(
+            matches!(&parsed.unmatched[..], [Unmatched::Column(_)]),
+            "{question}: {:?}",
+            parsed.unmatched
+        );
+    }
+    // A condition on a number no column holds is refused, not dropped.
+    assert!(matches!(
+        &parse("how many cars are heavier than 2 tons", &cars).unmatched[..],
+        [Unmatched::Column(_)]
+    ));
+}

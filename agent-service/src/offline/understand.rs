@@ -192,7 +192,9 @@ fn previous_intent(history: &[Exchange], columns: &Columns) -> Option<Intent> {
             .iter()
             .rev()
             .find(|exchange| !exchange.notes.contains_key(NOTE))
-            .and_then(|exchange| follow::resolve(&parse(&exchange.question, columns), None, columns))
+            .map(|exchange| parse(&exchange.question, columns))
+            .filter(|parsed| parsed.unmatched.is_empty())
+            .and_then(|parsed| follow::resolve(&parsed, None, columns))
     })
 }
 

@@ -21,9 +21,9 @@ use super::verdict::{Verdict, Want, Wanted, verdict};
 use crate::domain::SessionId;
 
 /// The share of questions (in percent) that must be answered correctly: a little below
-/// the 100% reached when the bank last grew (117 questions), so that a new honest
+/// the rate reached when the bank last grew (see BENCHMARKS.md), so that a new honest
 /// refusal is allowed, a slide is not.
-const FLOOR: f64 = 95.0;
+const FLOOR: f64 = 90.0;
 
 /// `expected.json`.
 #[derive(Debug, Deserialize)]

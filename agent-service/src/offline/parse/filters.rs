@@ -294,12 +294,7 @@ fn number_column(reader: &mut Reader<'_>, i: usize) -> Option<String> {
         k -= 1;
     }
     if k > 0
-        && reader.is(
-            k - 1,
-            &[
-                "earn", "earns", "earned", "paid", "make", "makes", "made", "get", "gets",
-            ],
-        )
+        && reader.is(k - 1, &["earn", "earns", "earned", "paid"])
         && let Some(column) = super::measure::dimension_column(reader, PAY)
     {
         return Some(column);
@@ -308,6 +303,23 @@ fn number_column(reader: &mut Reader<'_>, i: usize) -> Option<String> {
         && measurable(reader, m)
     {
         return Some(reader.take_mention(m));
+    }
+    // `less than 50 catholic`, `more than 100 km away`: the column or the distance after it.
+    let after = (i + 1..reader.len())
+        .find(|&k| reader.tokens[k].number().is_some())
+        .map(|k| k + 1);
+    if let Some(after) = after {
+        let after = if is_unit(reader.word(after)) { after + 1 } else { after };
+        if let Some((m, _)) = reader.mention_at(after)
+            && measurable(reader, m)
+        {
+            return Some(reader.take_mention(m));
+        }
+        if reader.is(after, &["away", "far", "distant"])
+            && let Some(column) = super::measure::dimension_column(reader, &["distance", "dist"])
+        {
+            return Some(column);
+        }
     }
     let named: Vec<usize> = reader
         .free_mentions()

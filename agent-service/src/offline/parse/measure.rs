@@ -185,6 +185,9 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
         "ratio",
         "percentage",
         "count",
+        "mileage",
+        "economy",
+        "efficiency",
     ];
     let qualified = mention.fit != Fit::Exact && reader.unexplained(mention.end) && !reader.is(mention.end, GENERIC);
     if qualified {

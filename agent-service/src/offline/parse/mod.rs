@@ -90,8 +90,51 @@ pub fn parse(question: &str, columns: &Columns) -> Parsed {
     let mut notes = reader.column_notes();
     notes.append(&mut parsed.notes);
     parsed.notes = notes;
+    unused(&mut reader, &parsed);
     parsed.unmatched = std::mem::take(&mut reader.unmatched);
     parsed
+}
+
+/// Words an answer would leave out without saying so: `what is the unemployment rate`
+/// where no column is called so, or `front wheel drive` naming a column (`drv`) but none of
+/// its values. The question is refused rather than answered without them.
+fn unused(reader: &mut Reader<'_>, parsed: &Parsed) {
+    if !reader.unmatched.is_empty() || parsed.talk.is_some() {
+        return;
+    }
+    let mut start = 0;
+    if reader.is(0, &["what", "whats"]) {
+        start = 1 + usize::from(reader.is(1, &["is", "was", "are", "were"]));
+        start += usize::from(reader.is(start, &["the", "a"]));
+    }
+    let answered = parsed.shape.is_some() || !parsed.filters.is_empty();
+    if start > 0
+        && answered
+        && let Some(words) = reader.unexplained_at(start)
+    {
+        reader.unmatched.push(Unmatched::Column(words));
+        return;
+    }
+    let modified = reader.free_mentions().into_iter().find(|&m| {
+        let mention = &reader.mentions[m];
+        reader.mention_kind(m) == ColumnKind::Text
+            && mention.fit != super::columns::Fit::Part
+            && mention.start > 0
+            && reader.unexplained(mention.start - 1)
+    });
+    if let Some(m) = modified {
+        let mention = &reader.mentions[m];
+        let first = (0..mention.start)
+            .rev()
+            .take_while(|&k| reader.unexplained(k))
+            .last()
+            .unwrap_or(mention.start);
+        let typed: Vec<&str> = reader.tokens[first..mention.end]
+            .iter()
+            .map(|token| token.raw.as_str())
+            .collect();
+        reader.unmatched.push(Unmatched::Column(typed.join(" ")));
+    }
 }
 
 /// Computations the analyst does not make: a question that asks for one is not answered
@@ -354,7 +397,8 @@ fn group(reader: &mut Reader<'_>) -> Option<String> {
         if reader.is(k, &["the", "each", "a"]) {
             k += 1;
         }
-        if reader.phrase_at(k, &["number", "of"]) {
+        let counted = reader.phrase_at(k, &["number", "of"]);
+        if counted {
             k += 2;
         }
         if let Some((m, _)) = reader.mention_at(k)
@@ -363,7 +407,9 @@ fn group(reader: &mut Reader<'_>) -> Option<String> {
             reader.take(i..k);
             return Some(reader.take_mention(m));
         }
-        if reader.mention_at(k).is_none()
+        // `by number of cars` counts rows; `cars` names them.
+        if !counted
+            && reader.mention_at(k).is_none()
             && let Some(words) = reader.unexplained_at(k)
         {
             // `per state` where the states are R's row names, a column without a name.

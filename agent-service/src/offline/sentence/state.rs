@@ -105,10 +105,27 @@ impl Result<'_> {
             .filter_map(|value| value.as_str().map(str::to_owned))
             .take(3)
             .collect();
-        if texts.is_empty() {
+        if !texts.is_empty() {
+            return texts.join(", ");
+        }
+        // No text to name it (`Chick 35` is a number): its first three cells, named.
+        let cells: Vec<String> = (0..self.table.columns.len().min(3))
+            .filter(|&index| {
+                self.table
+                    .rows
+                    .get(row)
+                    .and_then(|cells| cells.get(index))
+                    .is_some_and(|cell| !cell.is_null())
+            })
+            .map(|index| {
+                let name = &self.table.columns[index].name;
+                format!("{} {}", super::shown(name), self.label(row, name))
+            })
+            .collect();
+        if cells.is_empty() {
             format!("row {}", number((row + 1) as f64))
         } else {
-            texts.join(", ")
+            format!("the one with {}", join_words(&cells, "and"))
         }
     }
 

@@ -373,3 +373,26 @@ fn words_an_answer_would_leave_out_are_refused() {
         [Unmatched::Column(_)]
     ));
 }
+
+#[test]
+fn the_average_number_of_a_count_column_averages_it_and_the_most_common_values_are_counted() {
+    let quakes = table(
+        &[
+            ("depth", ColumnKind::Number),
+            ("mag", ColumnKind::Number),
+            ("stations", ColumnKind::Number),
+        ],
+        1000,
+        &[],
+    );
+    assert!(matches!(
+        intent_over(&quakes, "average number of stations reporting").shape,
+        Shape::Aggregate { measure: Measure { func: Func::Avg, ref column }, .. } if column.as_deref() == Some("stations")
+    ));
+    let penguins = penguins();
+    assert!(matches!(
+        intent_over(&penguins, "show me the 2 most common species").shape,
+        Shape::Aggregate { ref measure, ref group, limit: Some(2), order: Order::Descending }
+            if *measure == Measure::rows() && group.as_deref() == Some("species")
+    ));
+}

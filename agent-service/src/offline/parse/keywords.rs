@@ -95,9 +95,26 @@ pub(super) fn func(reader: &mut Reader<'_>) -> Option<Func> {
     for (phrase, func) in FUNCS {
         // `per number of cylinders` groups; it counts nothing.
         let grouping = |i: usize| i > 0 && reader.is(i - 1, &["per", "by", "each"]);
+        // `the average number of breaks` averages a column of counts.
+        let combined = |i: usize| {
+            let before = if i > 1 && reader.is(i - 1, &["the"]) {
+                i - 2
+            } else {
+                i.wrapping_sub(1)
+            };
+            phrase[0] == "number"
+                && reader.is(
+                    before,
+                    &[
+                        "average", "avg", "mean", "median", "total", "sum", "maximum", "max", "minimum", "min",
+                        "highest", "lowest", "largest", "smallest", "typical",
+                    ],
+                )
+        };
         if let Some(i) = reader.find(phrase)
             && reader.mention_covering(i).is_none()
             && !grouping(i)
+            && !combined(i)
         {
             reader.take(i..i + phrase.len());
             let distinct = reader

@@ -189,7 +189,10 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
         "economy",
         "efficiency",
     ];
-    let qualified = mention.fit != Fit::Exact && reader.unexplained(mention.end) && !reader.is(mention.end, GENERIC);
+    // A participle after it (`magnitude recorded`) says nothing of the column.
+    let participle = ["ed", "ing"].iter().any(|end| reader.word(mention.end).ends_with(end));
+    let qualified =
+        mention.fit != Fit::Exact && reader.unexplained(mention.end) && !reader.is(mention.end, GENERIC) && !participle;
     if qualified {
         let typed: Vec<&str> = reader.tokens[mention.start..=mention.end]
             .iter()

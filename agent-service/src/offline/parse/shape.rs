@@ -156,6 +156,17 @@ fn distribution(reader: &mut Reader<'_>, parsed: &mut Parsed, rank: Option<Rank>
         None => parsed.group.take()?,
     };
     let index = reader.columns.index(&column)?;
+    // `the 3 most common magnitudes`: the values that occur most, each counted.
+    if let (Some(limit), Some(rank)) = (parsed.limit, rank.filter(|rank| rank.common))
+        && (reader.columns.kind(index) != ColumnKind::Number || reader.columns.numbers(index).is_some())
+    {
+        return Some(Shape::Aggregate {
+            measure: Measure::rows(),
+            group: Some(column),
+            order: rank.order,
+            limit: Some(limit),
+        });
+    }
     Some(Shape::Distribution {
         numeric: reader.columns.kind(index) == ColumnKind::Number,
         column,

@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio_util::sync::CancellationToken;
 
+use crate::offline::query::ident;
 use crate::sql::{DatasetSpec, Datasets, Limits, SqlError};
 use crate::table::{Column, ColumnKind};
 
@@ -85,10 +86,6 @@ impl Values {
 /// Whether the values of a column of `kind` are worth knowing.
 fn looked_at(kind: ColumnKind) -> bool {
     matches!(kind, ColumnKind::Text | ColumnKind::Number | ColumnKind::Boolean)
-}
-
-fn ident(name: &str) -> String {
-    format!("\"{}\"", name.replace('"', "\"\""))
 }
 
 async fn read(
@@ -201,7 +198,8 @@ mod tests {
     use crate::sql::DatasetFormat;
     use std::io::Write;
 
-    async fn values_of(csv: &str) -> Values {
+    /// `csv` in a temporary file (removed when dropped), and its spec.
+    fn stored(csv: &str) -> (tempfile::NamedTempFile, DatasetSpec) {
         let mut file = tempfile::Builder::new().suffix(".csv").tempfile().expect("file");
         file.write_all(csv.as_bytes()).expect("write");
         let spec = DatasetSpec {
@@ -210,6 +208,11 @@ mod tests {
             format: DatasetFormat::Csv { delimiter: b',' },
             date_columns: Vec::new(),
         };
+        (file, spec)
+    }
+
+    async fn values_of(csv: &str) -> Values {
+        let (_file, spec) = stored(csv);
         let datasets = Datasets::new(4);
         let cancel = CancellationToken::new();
         let schema = datasets
@@ -249,14 +252,7 @@ mod tests {
 
     #[tokio::test]
     async fn values_are_read_once_per_file_and_forgotten_with_it() {
-        let mut file = tempfile::Builder::new().suffix(".csv").tempfile().expect("file");
-        file.write_all(b"kind\na\nb\n").expect("write");
-        let spec = DatasetSpec {
-            file_id: uuid::Uuid::new_v4(),
-            path: file.path().to_owned(),
-            format: DatasetFormat::Csv { delimiter: b',' },
-            date_columns: Vec::new(),
-        };
+        let (file, spec) = stored("kind\na\nb\n");
         let datasets = Datasets::new(4);
         let cancel = CancellationToken::new();
         let schema = datasets

@@ -483,10 +483,7 @@ fn means_word(token: &Token, word: &str, several: bool) -> bool {
         || (several
             && letters >= 3
             && token.text.chars().next() == word.chars().next()
-            && (token.text.starts_with(word) || {
-                let mut rest = token.text.chars();
-                word.chars().all(|c| rest.any(|typed| typed == c))
-            }))
+            && (token.text.starts_with(word) || in_order(word, &token.text)))
 }
 
 /// How many tokens from `start` spell `value` (whose words are `words`), and how.
@@ -601,10 +598,15 @@ pub(super) fn abbreviates(short: &str, long: &str) -> bool {
     // `cyl` for `cylinders`; or consonants in order, as `hnd` for `hand`, `wt` for
     // `weight`, `qty` for `quantity`.
     (letters >= 3 && length >= letters + 2 && long.starts_with(short))
-        || (short.chars().next() == long.chars().next() && !short.chars().any(|c| "aeiou".contains(c)) && {
-            let mut rest = long.chars();
-            short.chars().all(|c| rest.any(|l| l == c))
-        })
+        || (short.chars().next() == long.chars().next()
+            && !short.chars().any(|c| "aeiou".contains(c))
+            && in_order(short, long))
+}
+
+/// Whether the letters of `short` appear in `long` in the same order (`hnd` in `hand`).
+fn in_order(short: &str, long: &str) -> bool {
+    let mut rest = long.chars();
+    short.chars().all(|c| rest.any(|l| l == c))
 }
 
 #[cfg(test)]

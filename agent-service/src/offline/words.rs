@@ -156,10 +156,10 @@ pub fn name_words(name: &str) -> Vec<String> {
     words
 }
 
-/// Units written in column names (`body_mass_g`, `Length (mm)`), dropped by [`core_words`].
-const UNITS: &[&str] = &[
-    "mm", "cm", "m", "km", "in", "ft", "mi", "g", "kg", "mg", "lb", "lbs", "oz", "t", "s", "sec", "ms", "min", "h",
-    "hr", "hrs", "usd", "eur", "gbp", "pct", "pc", "ml", "l", "kwh", "kw", "w", "mph", "kmh", "kph", "deg", "degc",
+/// Units written in column names that no question converts (currencies, rates,
+/// temperatures); the convertible ones are in [`SIZES`].
+const OTHER_UNITS: &[&str] = &[
+    "mi", "t", "usd", "eur", "gbp", "pct", "pc", "ml", "l", "kwh", "kw", "w", "mph", "kmh", "kph", "deg", "degc",
     "degf", "c", "f",
 ];
 
@@ -239,7 +239,12 @@ pub fn core_words(name: &str) -> Vec<String> {
     if words.is_empty() {
         words = name_words(name);
     }
-    while words.len() > 1 && words.last().is_some_and(|word| UNITS.contains(&word.as_str())) {
+    // Units the name ends with (`body_mass_g`).
+    while words.len() > 1
+        && words
+            .last()
+            .is_some_and(|word| is_unit(word) || OTHER_UNITS.contains(&word.as_str()))
+    {
         words.pop();
     }
     words

@@ -141,15 +141,8 @@ pub fn comparisons(reader: &mut Reader<'_>) -> Vec<Filter> {
             }
             // A condition on a number no column holds is never dropped silently.
             None => {
-                let words = (0..i)
-                    .rev()
-                    .take_while(|&k| reader.unexplained(k))
-                    .last()
-                    .and_then(|k| reader.unexplained_at(k));
-                let typed = words.unwrap_or_else(|| {
-                    let said: Vec<&str> = reader.tokens[i..=i + length].iter().map(|t| t.raw.as_str()).collect();
-                    said.join(" ")
-                });
+                let start = reader.unexplained_before(i);
+                let typed = reader.typed(if start < i { start..i } else { i..i + length + 1 });
                 reader.unmatched.push(Unmatched::Column(typed));
             }
         }

@@ -194,20 +194,14 @@ pub(super) fn measure_column(reader: &mut Reader<'_>, func: Func) -> Option<Stri
     let qualified =
         mention.fit != Fit::Exact && reader.unexplained(mention.end) && !reader.is(mention.end, GENERIC) && !participle;
     if qualified {
-        let typed: Vec<&str> = reader.tokens[mention.start..=mention.end]
-            .iter()
-            .map(|token| token.raw.as_str())
-            .collect();
-        reader.unmatched.push(Unmatched::Column(typed.join(" ")));
+        let typed = reader.typed(mention.start..mention.end + 1);
+        reader.unmatched.push(Unmatched::Column(typed));
         return None;
     }
     if mention.fit != Fit::Exact && modified {
         // `egg weight` is not `Body Mass (g)`, though `weight` alone would be.
-        let typed: Vec<&str> = reader.tokens[mention.start - 1..mention.end]
-            .iter()
-            .map(|token| token.raw.as_str())
-            .collect();
-        reader.unmatched.push(Unmatched::Column(typed.join(" ")));
+        let typed = reader.typed(mention.start - 1..mention.end);
+        reader.unmatched.push(Unmatched::Column(typed));
         return None;
     }
     Some(reader.take_mention(m))

@@ -124,16 +124,8 @@ fn unused(reader: &mut Reader<'_>, parsed: &Parsed) {
     });
     if let Some(m) = modified {
         let mention = &reader.mentions[m];
-        let first = (0..mention.start)
-            .rev()
-            .take_while(|&k| reader.unexplained(k))
-            .last()
-            .unwrap_or(mention.start);
-        let typed: Vec<&str> = reader.tokens[first..mention.end]
-            .iter()
-            .map(|token| token.raw.as_str())
-            .collect();
-        reader.unmatched.push(Unmatched::Column(typed.join(" ")));
+        let typed = reader.typed(reader.unexplained_before(mention.start)..mention.end);
+        reader.unmatched.push(Unmatched::Column(typed));
     }
 }
 

@@ -262,13 +262,22 @@ impl<'a> Reader<'a> {
             && !FILLER.contains(&token.text.as_str())
     }
 
+    /// The words of tokens `range` as typed, joined by spaces.
+    pub fn typed(&self, range: std::ops::Range<usize>) -> String {
+        let words: Vec<&str> = self.tokens[range].iter().map(|token| token.raw.as_str()).collect();
+        words.join(" ")
+    }
+
     /// The unexplained words from token `i` on (`body mass`), if `i` starts some.
     pub fn unexplained_at(&self, i: usize) -> Option<String> {
         let end = (i..self.len()).find(|&k| !self.unexplained(k)).unwrap_or(self.len());
-        (end > i).then(|| {
-            let words: Vec<&str> = self.tokens[i..end].iter().map(|token| token.raw.as_str()).collect();
-            words.join(" ")
-        })
+        (end > i).then(|| self.typed(i..end))
+    }
+
+    /// Where the run of unexplained words just before token `i` starts (`i` when there is
+    /// none).
+    pub fn unexplained_before(&self, i: usize) -> usize {
+        (0..i).rev().take_while(|&k| self.unexplained(k)).last().unwrap_or(i)
     }
 
     /// The first run of unexplained words, if the question has one.
@@ -300,11 +309,7 @@ impl<'a> Reader<'a> {
         let mut notes = Vec::new();
         for &m in &self.used_mentions {
             let mention = &self.mentions[m];
-            let typed: Vec<&str> = self.tokens[mention.start..mention.end]
-                .iter()
-                .map(|token| token.raw.as_str())
-                .collect();
-            let typed = typed.join(" ");
+            let typed = self.typed(mention.start..mention.end);
             let chosen = self.columns.name(mention.column);
             if !mention.others.is_empty() {
                 let others: Vec<String> = mention

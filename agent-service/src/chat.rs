@@ -17,6 +17,7 @@ use crate::memory::Memories;
 use crate::provider::Provider;
 use crate::runs::{Live, Runs};
 use crate::sql::{DatasetSpec, Datasets, Limits};
+use crate::usage::Meter;
 
 /// Everything a run needs, shared by every call.
 #[derive(Clone)]
@@ -30,6 +31,16 @@ pub struct Chat {
     provider: Arc<dyn Provider>,
     limits: Limits,
     max_steps: u32,
+    budgets: Budgets,
+}
+
+/// What runs may spend on a model, in US dollars (`None`: no limit).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Budgets {
+    /// Per run.
+    pub run_usd: Option<f64>,
+    /// Per user and day (UTC).
+    pub user_daily_usd: Option<f64>,
 }
 
 /// How a run may use its dataset and the graph.
@@ -39,6 +50,8 @@ pub struct RunLimits {
     pub query: Limits,
     /// Nodes a run may execute at most.
     pub max_steps: u32,
+    /// What a run may spend on a model.
+    pub budgets: Budgets,
 }
 
 impl Chat {
@@ -59,10 +72,24 @@ impl Chat {
             provider,
             limits: limits.query,
             max_steps: limits.max_steps,
+            budgets: limits.budgets,
         }
     }
 
-    fn deps(&self, scope: Scope, dataset: DatasetSpec) -> Deps {
+    /// What a run of `scope`'s user may still spend on the model: the smaller of the run
+    /// budget and what is left of the user's daily budget (`None`: no limit).
+    async fn budget(&self, scope: &Scope) -> Result<Option<f64>, Error> {
+        let daily = match self.budgets.user_daily_usd {
+            Some(daily) => Some((daily - self.runs.spent_today(scope.user).await?).max(0.0)),
+            None => None,
+        };
+        Ok(match (self.budgets.run_usd, daily) {
+            (Some(run), Some(daily)) => Some(run.min(daily)),
+            (run, daily) => run.or(daily),
+        })
+    }
+
+    fn deps(&self, scope: Scope, dataset: DatasetSpec, budget: Option<f64>) -> Deps {
         Deps {
             provider: Arc::clone(&self.provider),
             datasets: self.datasets.clone(),
@@ -71,7 +98,7 @@ impl Chat {
             memories: self.memories.clone(),
             scope,
             checkpoints: Some(self.checkpoints.clone()),
-            usage: Arc::default(),
+            usage: Arc::new(Meter::with_limit(budget)),
             max_steps: self.max_steps,
         }
     }
@@ -79,8 +106,9 @@ impl Chat {
     /// Starts answering `question` about `dataset` in `scope`; [`Error::Busy`] when the
     /// session already has a run going.
     pub async fn ask(&self, scope: Scope, dataset: DatasetSpec, question: Question) -> Result<Arc<Live>, Error> {
+        let budget = self.budget(&scope).await?;
         let live = self.runs.start(scope.clone(), &dataset, question.as_str()).await?;
-        let deps = self.deps(scope, dataset);
+        let deps = self.deps(scope, dataset, budget);
         driver::spawn(
             self.runs.clone(),
             Arc::clone(&live),
@@ -107,7 +135,8 @@ impl Chat {
         let interrupted = self.runs.claim_interrupted().await?;
         for run in &interrupted {
             tracing::info!(run_id = %run.live.id, "resuming a run interrupted by a restart");
-            let deps = self.deps(run.live.scope.clone(), run.dataset.clone());
+            let budget = self.budget(&run.live.scope).await?;
+            let deps = self.deps(run.live.scope.clone(), run.dataset.clone(), budget);
             driver::spawn(self.runs.clone(), Arc::clone(&run.live), deps, Start::Resume);
         }
         Ok(interrupted.len())
@@ -174,6 +203,7 @@ mod tests {
             RunLimits {
                 query: deps.limits,
                 max_steps: deps.max_steps,
+                budgets: Budgets::default(),
             },
         )
     }

@@ -60,9 +60,57 @@ pub struct Config {
     /// cancelled, in milliseconds; default 5000.
     #[arg(long, env = "AGENT_DISCONNECT_GRACE_MS", default_value_t = 5_000)]
     pub disconnect_grace_ms: u64,
-    /// Who answers: `offline`, the built-in analyst (no key, no network).
+    /// Who answers: `offline`, the built-in analyst (no key, no network); `anthropic`
+    /// (the Messages API); `openai` (any OpenAI-compatible chat completions server:
+    /// OpenAI, Ollama, vLLM, llama.cpp).
     #[arg(long, env = "LLM_PROVIDER", value_enum, default_value_t = LlmProvider::Offline)]
     pub llm_provider: LlmProvider,
+    /// The provider's address; default `https://api.anthropic.com` for `anthropic`,
+    /// `https://api.openai.com/v1` for `openai` (Ollama: `http://127.0.0.1:11434/v1`).
+    #[arg(long, env = "LLM_BASE_URL")]
+    pub llm_base_url: Option<String>,
+    /// The model; default `claude-sonnet-4-5` for `anthropic`, `gpt-4.1-mini` for `openai`.
+    #[arg(long, env = "LLM_MODEL")]
+    pub llm_model: Option<String>,
+    /// The provider's API key (never logged); may be empty for a local server.
+    #[arg(long, env = "LLM_API_KEY", default_value = "", hide_env_values = true)]
+    pub llm_api_key: ApiKey,
+    /// Time to connect to the provider, in milliseconds; default 10000.
+    #[arg(long, env = "LLM_CONNECT_TIMEOUT_MS", default_value_t = 10_000)]
+    pub llm_connect_timeout_ms: u64,
+    /// Time the provider may stay silent (before its first byte, and between two events of
+    /// a stream), in milliseconds; default 60000.
+    #[arg(long, env = "LLM_READ_TIMEOUT_MS", default_value_t = 60_000)]
+    pub llm_read_timeout_ms: u64,
+    /// Attempts of a model call before its first token (408, 429, 5xx, connection
+    /// errors), the first included; default 3.
+    #[arg(long, env = "LLM_ATTEMPTS", default_value_t = 3)]
+    pub llm_attempts: u32,
+    /// The wait before the second attempt, doubled for each further one (with jitter), in
+    /// milliseconds; default 500. A `Retry-After` of the provider is honoured instead.
+    #[arg(long, env = "LLM_BACKOFF_MS", default_value_t = 500)]
+    pub llm_backoff_ms: u64,
+    /// Failed attempts in a row that open the provider's circuit breaker (answers then
+    /// come from the offline analyst); default 5.
+    #[arg(long, env = "LLM_BREAKER_FAILURES", default_value_t = 5)]
+    pub llm_breaker_failures: u32,
+    /// How long an open breaker waits before it lets a trial call through, in
+    /// milliseconds; default 30000.
+    #[arg(long, env = "LLM_BREAKER_COOLDOWN_MS", default_value_t = 30_000)]
+    pub llm_breaker_cooldown_ms: u64,
+    /// The model's price per million prompt tokens, in US dollars; default 0.
+    #[arg(long, env = "LLM_PRICE_INPUT_PER_MTOK", default_value_t = 0.0)]
+    pub llm_price_input_per_mtok: f64,
+    /// The model's price per million completion tokens, in US dollars; default 0.
+    #[arg(long, env = "LLM_PRICE_OUTPUT_PER_MTOK", default_value_t = 0.0)]
+    pub llm_price_output_per_mtok: f64,
+    /// Most a run may spend on the model, in US dollars; default none.
+    #[arg(long, env = "LLM_RUN_BUDGET_USD")]
+    pub llm_run_budget_usd: Option<f64>,
+    /// Most one user's runs may spend on the model per day (UTC), in US dollars; default
+    /// none.
+    #[arg(long, env = "LLM_USER_DAILY_BUDGET_USD")]
+    pub llm_user_daily_budget_usd: Option<f64>,
     /// The offline analyst's pause after each word of its prose, in milliseconds, so that
     /// its answers stream as a model's do; default 0 (each reply at once).
     #[arg(long, env = "OFFLINE_WORD_PAUSE_MS", default_value_t = 0)]
@@ -78,4 +126,58 @@ pub struct Config {
 pub enum LlmProvider {
     /// The built-in offline analyst.
     Offline,
+    /// Anthropic's Messages API.
+    Anthropic,
+    /// An OpenAI-compatible chat completions server.
+    #[value(name = "openai")]
+    OpenAi,
+}
+
+/// A secret: kept whole, never shown by `Debug`.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// The key, for the one header that carries it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+
+    /// Whether no key is set.
+    pub fn is_empty(&self) -> bool {
+        self.0.is_empty()
+    }
+}
+
+impl std::fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(if self.0.is_empty() {
+            "ApiKey(none)"
+        } else {
+            "ApiKey(***)"
+        })
+    }
+}
+
+impl std::str::FromStr for ApiKey {
+    type Err = std::convert::Infallible;
+
+    fn from_str(key: &str) -> Result<Self, Self::Err> {
+        Ok(Self(key.trim().to_owned()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_api_key_never_reaches_a_debug_line() {
+        let key: ApiKey = "sk-ant-secret".parse().expect("key");
+        assert_eq!(format!("{key:?}"), "ApiKey(***)");
+        assert_eq!(key.expose(), "sk-ant-secret");
+        let config = <Config as clap::Parser>::try_parse_from(["agent-service", "--llm-api-key", "sk-ant-secret"])
+            .expect("config");
+        assert!(!format!("{config:?}").contains("secret"));
+    }
 }

@@ -28,12 +28,14 @@ pub enum Start {
 pub fn spawn(runs: Runs, live: Arc<Live>, deps: Deps, start: Start) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let usage = Arc::clone(&deps.usage);
+        let identity = deps.provider.identity();
         let outcome = answer(&live, deps, start).await;
-        if let Err(error) = runs.finish(&live, outcome).await {
+        if let Err(error) = runs.finish(&live, outcome, usage.total(), &identity).await {
             tracing::error!(run_id = %live.id, %error, "could not record how the run ended");
         }
         let total = usage.total();
         live.push(Event::Usage {
+            node: String::new(),
             input_tokens: total.input_tokens,
             output_tokens: total.output_tokens,
             cost_usd: total.cost_usd,
@@ -103,6 +105,7 @@ async fn answer(live: &Arc<Live>, deps: Deps, start: Start) -> Outcome {
             "the answer was interrupted by a restart before it began; please ask again".into(),
         ),
         Err(error @ GraphError::StepBudgetExceeded { .. }) => failed(live, "step_budget_exceeded", error.to_string()),
+        // TODO(#12): Err(GraphError::NodeStopped { code, message, .. }) => failed(live, &code, message),
         Err(error) => failed(live, "run_failed", error.to_string()),
     }
 }

@@ -72,8 +72,12 @@ pub enum Event {
         /// The image, base64-encoded.
         data: String,
     },
-    /// Tokens and cost of the run so far.
+    /// Tokens and cost: of one node's model calls (with its `node`), or of the whole run
+    /// (`node` empty, the last event before `done`).
     Usage {
+        /// The node whose calls these were; empty for the run's total.
+        #[serde(default, skip_serializing_if = "String::is_empty")]
+        node: String,
         /// Prompt tokens.
         input_tokens: u64,
         /// Completion tokens.
@@ -152,6 +156,7 @@ impl RunEvent {
                 data: BASE64.decode(data).unwrap_or_default(),
             }),
             Event::Usage {
+                node,
                 input_tokens,
                 output_tokens,
                 cost_usd,
@@ -159,6 +164,7 @@ impl RunEvent {
                 input_tokens: *input_tokens,
                 output_tokens: *output_tokens,
                 cost_usd: *cost_usd,
+                node: node.clone(),
             }),
             Event::Error { code, message } => E::Error(pb::Error {
                 code: code.clone(),
@@ -250,6 +256,7 @@ mod tests {
                 data: BASE64.encode([137, 80, 78, 71]),
             },
             Event::Usage {
+                node: String::new(),
                 input_tokens: 3,
                 output_tokens: 4,
                 cost_usd: 0.5,

@@ -14,6 +14,10 @@
 //!   (their distinct values when few), read before a run for the analyst;
 //! - `provider`: the analyst's judgement behind one trait (offline analyst, LLMs, tests);
 //! - `offline`: the built-in offline analyst, the default provider (no key, no network);
+//! - `llm`: remote models behind one trait (Anthropic Messages, OpenAI-compatible chat
+//!   completions), with retries before the first token, timeouts and a circuit breaker;
+//! - `analyst`: the LLM analyst, the provider over a model (prompts, tools, repair,
+//!   accounting, the offline fallback);
 //! - `analysis`: the graph of DESIGN.md section 6 on the engine, with the provider, the SQL
 //!   executor and the charts;
 //! - `memory` (per user, session and file: PostgreSQL + Redis), `runs` (one per session,
@@ -27,15 +31,17 @@
 //!   active session and dataset first.
 
 pub mod analysis;
+pub mod analyst;
 pub mod chart;
 pub mod chat;
-mod config;
+pub mod config;
 pub mod domain;
 pub mod driver;
 mod error;
 pub mod events;
 pub mod graph;
 mod grpc;
+pub mod llm;
 pub mod memory;
 pub mod offline;
 pub mod provider;

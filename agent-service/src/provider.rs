@@ -1,6 +1,6 @@
 //! The analyst's judgement behind one trait: every decision the analysis graph asks for
-//! (DESIGN.md section 6). The built-in offline analyst (issue 5) and the remote LLMs
-//! (Anthropic, OpenAI-compatible) implement it; tests script it. Text that reaches the user
+//! (DESIGN.md section 6). The built-in offline analyst (issue 5) and the LLM analyst
+//! (`crate::analyst`, over any [`crate::llm::Model`]) implement it; tests script it. Text that reaches the user
 //! is streamed through [`Ask::say`], as `text` events, while it is being written.
 
 use std::collections::BTreeMap;
@@ -12,7 +12,9 @@ use serde::{Deserialize, Serialize};
 use crate::chart::ChartIntent;
 use crate::events::Event;
 use crate::graph::NodeContext;
+use crate::llm::ModelError;
 use crate::table::{Column, Table};
+use crate::usage::{Meter, Spent};
 use crate::values::Values;
 
 /// The values of a decision made without them.
@@ -95,6 +97,10 @@ pub struct Ask<'a> {
     pub values: &'a Values,
     /// The conversation so far, oldest first.
     pub history: &'a [Exchange],
+    /// TECHNICAL or QUICK, once decided.
+    pub mode: Option<Mode>,
+    /// The run's token and cost accounting, and its budget (none: not counted).
+    pub usage: Option<&'a Meter>,
     /// The running node's context: cancellation and events.
     pub ctx: &'a NodeContext<Event>,
     said: Mutex<String>,
@@ -107,6 +113,8 @@ impl<'a> Ask<'a> {
             question,
             schema,
             values: &NO_VALUES,
+            mode: None,
+            usage: None,
             history,
             ctx,
             said: Mutex::default(),
@@ -116,6 +124,20 @@ impl<'a> Ask<'a> {
     /// The decision with what the columns hold known.
     pub fn with_values(self, values: &'a Values) -> Self {
         Self { values, ..self }
+    }
+
+    /// The decision with the run's mode and accounting known.
+    pub fn with_run(self, mode: Option<Mode>, usage: &'a Meter) -> Self {
+        Self {
+            mode,
+            usage: Some(usage),
+            ..self
+        }
+    }
+
+    /// Whether anything was said since the last [`take_said`](Self::take_said).
+    pub fn has_said(&self) -> bool {
+        !self.said.lock().unwrap_or_else(PoisonError::into_inner).is_empty()
     }
 
     /// Streams a chunk of the answer's prose to the user.
@@ -135,19 +157,71 @@ impl<'a> Ask<'a> {
 }
 
 /// Why a provider could not decide.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum ProviderError {
-    /// Worth another try (a timeout, a 429, a 5xx, an unparsable reply).
+    /// The model call failed (after its client's retries).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// The model's reply broke off after part of it had reached the user.
+    #[error("the model's reply broke off: {0}")]
+    BrokeOff(ModelError),
+    /// The model's tool call did not fit its schema, even after a repair round.
+    #[error("the model's `{tool}` call was invalid twice: {reason}")]
+    Invalid {
+        /// The tool.
+        tool: &'static str,
+        /// What was wrong with the second call.
+        reason: String,
+    },
+    /// The run's budget (or its user's for the day) is spent.
+    #[error("the budget of ${:.4} is spent (${:.4} used)", .0.limit, .0.spent)]
+    Budget(Spent),
+    /// The analyst could not decide (a state it cannot handle).
     #[error("{0}")]
-    Transient(String),
-    /// Not worth another try (a bad key, a refused request).
-    #[error("{0}")]
-    Permanent(String),
+    Failed(String),
+}
+
+impl ProviderError {
+    /// The machine-readable code of the `error` event that ends the run.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Model(ModelError::Cancelled) => "cancelled",
+            Self::Model(ModelError::Unavailable) => "llm_unavailable",
+            Self::Model(_) | Self::BrokeOff(_) => "llm_failed",
+            Self::Invalid { .. } => "llm_invalid_output",
+            Self::Budget(_) => "budget_exceeded",
+            Self::Failed(_) => "analysis_failed",
+        }
+    }
+}
+
+/// Who answers, as recorded with every run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Identity {
+    /// `offline`, or the provider and model (`anthropic/claude-sonnet-4-5`).
+    pub model: String,
+    /// The version of the prompts (`prompts/VERSION`); empty without prompts.
+    pub prompt_version: &'static str,
+}
+
+impl Default for Identity {
+    /// The offline analyst.
+    fn default() -> Self {
+        Self {
+            model: "offline".into(),
+            prompt_version: "",
+        }
+    }
 }
 
 /// The analyst's judgement.
 #[async_trait]
 pub trait Provider: Send + Sync {
+    /// Who answers; the offline analyst by default.
+    fn identity(&self) -> Identity {
+        Identity::default()
+    }
+
     /// TECHNICAL or QUICK.
     async fn classify_mode(&self, ask: &Ask<'_>) -> Result<Mode, ProviderError>;
     /// ADVISORY (from the conversation) or EXPLORATORY (query the data).
@@ -168,10 +242,10 @@ pub trait Provider: Send + Sync {
         plan: &str,
         failure: Option<&Failure>,
     ) -> Result<String, ProviderError>;
-    /// Whether `table` answers `task`.
-    async fn review(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<Review, ProviderError>;
-    /// States the result of `task`, streaming the prose.
-    async fn report(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<(), ProviderError>;
+    /// Whether `table`, the result of `sql`, answers `task`.
+    async fn review(&self, ask: &Ask<'_>, task: &str, sql: &str, table: &Table) -> Result<Review, ProviderError>;
+    /// States the result of `task` (`table`, from `sql`), streaming the prose.
+    async fn report(&self, ask: &Ask<'_>, task: &str, sql: &str, table: &Table) -> Result<(), ProviderError>;
     /// The chart that shows `table` for `task`.
     async fn chart(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<ChartIntent, ProviderError>;
     /// Answers a DIRECT subtask, streaming the prose.

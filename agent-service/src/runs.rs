@@ -31,7 +31,9 @@ use tokio_util::sync::CancellationToken;
 use crate::Error;
 use crate::domain::{FileId, RunId, Scope, SessionId, UserId};
 use crate::events::{Event, RunEvent};
+use crate::provider::Identity;
 use crate::sql::DatasetSpec;
+use crate::usage::Usage;
 
 /// How long the events of a finished run stay available to reconnecting clients.
 pub const KEEP_FINISHED: Duration = Duration::from_secs(60);
@@ -299,20 +301,41 @@ impl Runs {
         Ok(ids.into_iter().map(RunId).collect())
     }
 
-    /// Records how `run` ended; its events stay available for [`KEEP_FINISHED`].
+    /// Records how `run` ended, what it spent and who answered it; its events stay
+    /// available for [`KEEP_FINISHED`].
     #[tracing::instrument(skip_all, fields(run_id = %run.id))]
-    pub async fn finish(&self, run: &Arc<Live>, outcome: Outcome) -> Result<(), Error> {
-        sqlx::query("UPDATE runs SET status = $2, finished_at = now() WHERE id = $1")
-            .bind(run.id.0)
-            .bind(outcome.as_str())
-            .execute(&self.pool)
-            .await?;
+    pub async fn finish(&self, run: &Arc<Live>, outcome: Outcome, usage: Usage, by: &Identity) -> Result<(), Error> {
+        sqlx::query(
+            "UPDATE runs SET status = $2, finished_at = now(), input_tokens = $3, output_tokens = $4, \
+             cost_usd = $5, model = $6, prompt_version = $7 WHERE id = $1",
+        )
+        .bind(run.id.0)
+        .bind(outcome.as_str())
+        .bind(i64::try_from(usage.input_tokens).unwrap_or(i64::MAX))
+        .bind(i64::try_from(usage.output_tokens).unwrap_or(i64::MAX))
+        .bind(usage.cost_usd)
+        .bind(&by.model)
+        .bind(by.prompt_version)
+        .execute(&self.pool)
+        .await?;
         let (runs, id) = (self.clone(), run.id);
         tokio::spawn(async move {
             tokio::time::sleep(KEEP_FINISHED).await;
             runs.live().remove(&id);
         });
         Ok(())
+    }
+
+    /// What `user`'s runs spent on models since midnight UTC, in US dollars.
+    pub async fn spent_today(&self, user: UserId) -> Result<f64, Error> {
+        let spent: f64 = sqlx::query_scalar(
+            "SELECT COALESCE(sum(cost_usd), 0)::float8 FROM runs \
+             WHERE user_id = $1 AND created_at >= date_trunc('day', now() AT TIME ZONE 'UTC') AT TIME ZONE 'UTC'",
+        )
+        .bind(user.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(spent)
     }
 
     /// The live run `id` of `user`; someone else's run looks missing.
@@ -405,7 +428,9 @@ mod tests {
         runs.start(scope(1, 3), &dataset(), "q")
             .await
             .expect("another session is free");
-        runs.finish(&first, Outcome::Finished).await.expect("finish");
+        runs.finish(&first, Outcome::Finished, Usage::default(), &Identity::default())
+            .await
+            .expect("finish");
         runs.start(scope(1, 2), &dataset(), "q").await.expect("free again");
     }
 
@@ -524,7 +549,10 @@ mod tests {
             .expect("start");
         let old = live.push(text("before the crash"));
         let finished = before.start(scope(1, 3), &dataset(), "q").await.expect("start");
-        before.finish(&finished, Outcome::Finished).await.expect("finish");
+        before
+            .finish(&finished, Outcome::Finished, Usage::default(), &Identity::default())
+            .await
+            .expect("finish");
 
         let after = Runs::new(before.pool.clone(), Duration::from_millis(20));
         let claimed = after.claim_interrupted().await.expect("claim");

@@ -14,15 +14,18 @@ use sextant_proto::agent::v1::agent_service_server::AgentServiceServer;
 use tonic::service::Routes;
 
 use crate::Config;
-use crate::chat::{Chat, RunLimits};
+use crate::analyst::Llm;
+use crate::chat::{Budgets, Chat, RunLimits};
 use crate::config::LlmProvider;
 use crate::graph::Checkpoints;
 use crate::grpc::AgentService;
+use crate::llm::{Anthropic, Breaker, Model, OpenAi, RetryPolicy, Transport};
 use crate::memory::{self, Memories};
 use crate::provider::Provider;
 use crate::runs::Runs;
 use crate::sql::{Datasets, Limits};
 use crate::upstream::Upstream;
+use crate::usage::Prices;
 
 /// How often old runs and checkpoints are pruned.
 const PRUNE_EVERY: Duration = Duration::from_secs(3600);
@@ -31,11 +34,60 @@ const MAX_MESSAGE_BYTES: usize = 64 * 1024 * 1024;
 
 /// The analyst `config` asks for.
 pub fn provider(config: &Config) -> anyhow::Result<Arc<dyn Provider>> {
-    match config.llm_provider {
-        LlmProvider::Offline => Ok(Arc::new(crate::offline::Offline::paced(Duration::from_millis(
-            config.offline_word_pause_ms,
-        )))),
-    }
+    let offline = || crate::offline::Offline::paced(Duration::from_millis(config.offline_word_pause_ms));
+    let Some(model) = model(config)? else {
+        return Ok(Arc::new(offline()));
+    };
+    tracing::info!(
+        provider = model.provider(),
+        model = model.model(),
+        "answering with a remote model"
+    );
+    let prices = Prices {
+        input_per_million: config.llm_price_input_per_mtok,
+        output_per_million: config.llm_price_output_per_mtok,
+    };
+    Ok(Arc::new(Llm::new(model, prices)))
+}
+
+/// The remote model `config` names, if any.
+pub fn model(config: &Config) -> anyhow::Result<Option<Arc<dyn Model>>> {
+    let transport = || {
+        let retry = RetryPolicy {
+            attempts: config.llm_attempts,
+            base: Duration::from_millis(config.llm_backoff_ms),
+            ..RetryPolicy::default()
+        };
+        let breaker = Breaker::new(
+            config.llm_breaker_failures,
+            Duration::from_millis(config.llm_breaker_cooldown_ms),
+        );
+        Transport::new(
+            Duration::from_millis(config.llm_connect_timeout_ms),
+            Duration::from_millis(config.llm_read_timeout_ms),
+            retry,
+            breaker,
+        )
+        .context("building the LLM HTTP client")
+    };
+    let base = |default: &'static str| config.llm_base_url.as_deref().unwrap_or(default);
+    let name = |default: &'static str| config.llm_model.as_deref().unwrap_or(default);
+    let key = config.llm_api_key.clone();
+    Ok(match config.llm_provider {
+        LlmProvider::Offline => None,
+        LlmProvider::Anthropic => Some(Arc::new(Anthropic::new(
+            transport()?,
+            base("https://api.anthropic.com"),
+            name("claude-sonnet-4-5"),
+            key,
+        ))),
+        LlmProvider::OpenAi => Some(Arc::new(OpenAi::new(
+            transport()?,
+            base("https://api.openai.com/v1"),
+            name("gpt-4.1-mini"),
+            key,
+        ))),
+    })
 }
 
 /// A bound, connected, migrated agent-service, ready to serve.
@@ -81,6 +133,10 @@ impl Application {
                     timeout: Duration::from_millis(config.query_timeout_ms),
                 },
                 max_steps: config.max_steps,
+                budgets: Budgets {
+                    run_usd: config.llm_run_budget_usd,
+                    user_daily_usd: config.llm_user_daily_budget_usd,
+                },
             },
         );
         let resumed = chat.resume_interrupted().await.context("resuming interrupted runs")?;

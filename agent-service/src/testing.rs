@@ -77,6 +77,19 @@ pub fn config(peers: Peers<'_>) -> crate::Config {
         max_steps: crate::analysis::MAX_STEPS,
         disconnect_grace_ms: 1_000,
         llm_provider: crate::LlmProvider::Offline,
+        llm_base_url: None,
+        llm_model: None,
+        llm_api_key: crate::config::ApiKey::default(),
+        llm_connect_timeout_ms: 2_000,
+        llm_read_timeout_ms: 5_000,
+        llm_attempts: 3,
+        llm_backoff_ms: 10,
+        llm_breaker_failures: 5,
+        llm_breaker_cooldown_ms: 30_000,
+        llm_price_input_per_mtok: 0.0,
+        llm_price_output_per_mtok: 0.0,
+        llm_run_budget_usd: None,
+        llm_user_daily_budget_usd: None,
         offline_word_pause_ms: 0,
         run_retention_hours: 168,
     }
@@ -192,7 +205,7 @@ impl Provider for Stage {
             // model); the guard counts the call as stopped either way.
             let _stopped = Stopped(&self.observed);
             ask.ctx.cancellation().cancelled().await;
-            return Err(ProviderError::Transient("cancelled".into()));
+            return Err(ProviderError::Model(crate::llm::ModelError::Cancelled));
         }
         Ok("sum the amounts per region".into())
     }
@@ -214,7 +227,7 @@ impl Provider for Stage {
         })
     }
 
-    async fn review(&self, _: &Ask<'_>, _: &str, table: &Table) -> Result<Review, ProviderError> {
+    async fn review(&self, _: &Ask<'_>, _: &str, _: &str, table: &Table) -> Result<Review, ProviderError> {
         self.observed.call("review");
         Ok(Review {
             answers: table.column("total").is_some(),
@@ -222,7 +235,7 @@ impl Provider for Stage {
         })
     }
 
-    async fn report(&self, ask: &Ask<'_>, _: &str, table: &Table) -> Result<(), ProviderError> {
+    async fn report(&self, ask: &Ask<'_>, _: &str, _: &str, table: &Table) -> Result<(), ProviderError> {
         self.observed.call("report");
         let first = table.rows.first().cloned().unwrap_or_default();
         let cell = |i: usize| match first.get(i) {
@@ -240,7 +253,7 @@ impl Provider for Stage {
         serde_json::from_value(serde_json::json!({
             "mark": "bar", "x": "region", "y": "total", "title": "Total by region"
         }))
-        .map_err(|error| ProviderError::Permanent(error.to_string()))
+        .map_err(|error| ProviderError::Failed(error.to_string()))
     }
 
     async fn direct(&self, ask: &Ask<'_>, _: &str) -> Result<(), ProviderError> {

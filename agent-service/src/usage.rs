@@ -1,6 +1,8 @@
-//! Token and cost accounting of one run: providers that call a model add what each call
-//! used, and the run reports the total as its `usage` event. The offline analyst uses no
-//! model, so its runs report zero.
+//! Token and cost accounting of one run: the LLM analyst adds what each model call used
+//! (priced per model, see [`Prices`]), the run reports the total as its `usage` event and
+//! records it with the run. A run may have a budget (the smaller of the per-run budget and
+//! what is left of its user's daily one): once spent, the next model call is refused. The
+//! offline analyst uses no model, so its runs report zero.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -15,14 +17,55 @@ pub struct Usage {
     pub cost_usd: f64,
 }
 
-/// The running total of one run, shared by its nodes.
+/// The price of a model's tokens, in US dollars per million.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Prices {
+    /// Per million prompt tokens.
+    pub input_per_million: f64,
+    /// Per million completion tokens.
+    pub output_per_million: f64,
+}
+
+impl Prices {
+    /// What one call's tokens cost.
+    pub fn usage(&self, input_tokens: u64, output_tokens: u64) -> Usage {
+        Usage {
+            input_tokens,
+            output_tokens,
+            cost_usd: (input_tokens as f64 * self.input_per_million + output_tokens as f64 * self.output_per_million)
+                / 1e6,
+        }
+    }
+}
+
+/// A budget that is spent.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Spent {
+    /// What was used, in US dollars.
+    pub spent: f64,
+    /// The budget.
+    pub limit: f64,
+}
+
+/// The running total of one run, shared by its nodes, and its budget.
 #[derive(Debug, Default)]
-pub struct Meter(Mutex<Usage>);
+pub struct Meter {
+    total: Mutex<Usage>,
+    limit: Option<f64>,
+}
 
 impl Meter {
+    /// A meter that refuses calls once `limit` US dollars are spent (`None`: no limit).
+    pub fn with_limit(limit: Option<f64>) -> Self {
+        Self {
+            total: Mutex::default(),
+            limit,
+        }
+    }
+
     /// Adds one call's use.
     pub fn add(&self, used: Usage) {
-        let mut total = self.0.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
         total.input_tokens += used.input_tokens;
         total.output_tokens += used.output_tokens;
         total.cost_usd += used.cost_usd;
@@ -30,7 +73,18 @@ impl Meter {
 
     /// The total so far.
     pub fn total(&self) -> Usage {
-        *self.0.lock().unwrap_or_else(PoisonError::into_inner)
+        *self.total.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Whether another call may be made: an error once the budget is spent.
+    pub fn check(&self) -> Result<(), Spent> {
+        match self.limit {
+            Some(limit) if self.total().cost_usd >= limit => Err(Spent {
+                spent: self.total().cost_usd,
+                limit,
+            }),
+            _ => Ok(()),
+        }
     }
 }
 
@@ -56,6 +110,26 @@ mod tests {
                 output_tokens: 60,
                 cost_usd: 0.75
             }
+        );
+        assert_eq!(meter.check(), Ok(()), "no limit");
+    }
+
+    #[test]
+    fn a_meter_refuses_once_its_budget_is_spent() {
+        let meter = Meter::with_limit(Some(0.5));
+        let prices = Prices {
+            input_per_million: 3.0,
+            output_per_million: 15.0,
+        };
+        let call = prices.usage(100_000, 10_000);
+        assert!((call.cost_usd - 0.45).abs() < 1e-9, "{call:?}");
+        meter.add(call);
+        assert_eq!(meter.check(), Ok(()));
+        meter.add(call);
+        assert!(
+            meter
+                .check()
+                .is_err_and(|spent| spent.limit == 0.5 && spent.spent > 0.5)
         );
     }
 }

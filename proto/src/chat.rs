@@ -93,11 +93,17 @@ fn data_of(event: &Event) -> Value {
             "spec": chart.spec.as_ref().map_or(Value::Null, |spec| Value::Object(from_struct(spec))),
         }),
         Event::Image(image) => json!({ "mime_type": image.mime_type, "data": BASE64.encode(&image.data) }),
-        Event::Usage(usage) => json!({
-            "input_tokens": usage.input_tokens,
-            "output_tokens": usage.output_tokens,
-            "cost_usd": usage.cost_usd,
-        }),
+        Event::Usage(usage) => {
+            let mut data = json!({
+                "input_tokens": usage.input_tokens,
+                "output_tokens": usage.output_tokens,
+                "cost_usd": usage.cost_usd,
+            });
+            if !usage.node.is_empty() {
+                data["node"] = Value::from(usage.node.as_str());
+            }
+            data
+        }
         Event::Error(error) => json!({ "code": error.code, "message": error.message }),
         Event::Done(done) => json!({ "run_id": done.run_id }),
     }
@@ -208,6 +214,7 @@ mod tests {
             input_tokens: 1200,
             output_tokens: 80,
             cost_usd: 0.25,
+            node: String::new(),
         };
         assert_event(
             Event::Usage(usage),

@@ -31,17 +31,18 @@ pub const NAMES: [&str; 12] = [
     "save_memory",
 ];
 
+/// A provider's failure ends the run with its code: the model client has retried what
+/// was worth retrying, and a retry here could say streamed text twice.
 impl From<ProviderError> for NodeError {
     fn from(error: ProviderError) -> Self {
-        match error {
-            ProviderError::Transient(message) => NodeError::retryable(message),
-            ProviderError::Permanent(message) => NodeError::fatal(message),
-        }
+        NodeError::fatal(format!("{}: {error}", error.code())) // TODO(#12): NodeError::stopped once the engine has it
     }
 }
 
-fn ask<'a>(state: &'a Analysis, ctx: &'a NodeContext<Event>) -> Ask<'a> {
-    Ask::new(&state.question, &state.schema, &state.history, ctx).with_values(&state.values)
+fn ask<'a>(state: &'a Analysis, ctx: &'a NodeContext<Event>, deps: &'a Deps) -> Ask<'a> {
+    Ask::new(&state.question, &state.schema, &state.history, ctx)
+        .with_values(&state.values)
+        .with_run(state.mode, &deps.usage)
 }
 
 /// Sends `event` to the client and keeps it for the turn's memory.
@@ -71,17 +72,17 @@ pub async fn run(
             let memory = deps.memories.load(&deps.scope).await.map_err(NodeError::retryable)?;
             state.history = memory.turns.iter().map(exchange).collect();
         }
-        "classify_mode" => state.mode = Some(provider.classify_mode(&ask(&state, &ctx)).await?),
-        "route" => state.route = Some(provider.route(&ask(&state, &ctx)).await?),
+        "classify_mode" => state.mode = Some(provider.classify_mode(&ask(&state, &ctx, &deps)).await?),
+        "route" => state.route = Some(provider.route(&ask(&state, &ctx, &deps)).await?),
         "advise" => {
-            let ask = ask(&state, &ctx);
+            let ask = ask(&state, &ctx, &deps);
             provider.advise(&ask).await?;
             let mut said = Vec::new();
             keep_said(&ask, &mut said);
             state.answer.extend(said);
         }
         "decompose" => {
-            let mut tasks = provider.decompose(&ask(&state, &ctx)).await?;
+            let mut tasks = provider.decompose(&ask(&state, &ctx, &deps)).await?;
             tasks.truncate(MAX_TASKS);
             if tasks.is_empty() {
                 tasks.push(state.question.clone());
@@ -95,7 +96,7 @@ pub async fn run(
                 .collect();
         }
         "classify_tasks" => {
-            let ask = ask(&state, &ctx);
+            let ask = ask(&state, &ctx, &deps);
             let kinds = join_all(state.tasks.iter().map(|task| provider.classify_task(&ask, &task.text))).await;
             let kinds = kinds.into_iter().collect::<Result<Vec<_>, _>>()?;
             for (task, kind) in state.tasks.iter_mut().zip(kinds) {
@@ -103,7 +104,7 @@ pub async fn run(
             }
         }
         "plan" => {
-            let ask = ask(&state, &ctx);
+            let ask = ask(&state, &ctx, &deps);
             let plans = join_all(state.tasks.iter().map(|task| async {
                 if task.needs_query() {
                     provider.plan(&ask, &task.text).await.map(Some)
@@ -118,7 +119,7 @@ pub async fn run(
             }
         }
         "write_query" => {
-            let ask = ask(&state, &ctx);
+            let ask = ask(&state, &ctx, &deps);
             let queries = join_all(state.tasks.iter().map(|task| async {
                 if !task.wants_query() {
                     return Ok(None);
@@ -177,10 +178,13 @@ pub async fn run(
             }
         }
         "review" => {
-            let ask = ask(&state, &ctx);
+            let ask = ask(&state, &ctx, &deps);
             let reviews = join_all(state.tasks.iter().map(|task| async {
                 match (&task.table, &task.review) {
-                    (Some(table), None) => provider.review(&ask, &task.text, table).await.map(Some),
+                    (Some(table), None) => {
+                        let sql = task.sql.as_deref().unwrap_or_default();
+                        provider.review(&ask, &task.text, sql, table).await.map(Some)
+                    }
                     _ => Ok(None),
                 }
             }))
@@ -208,7 +212,7 @@ pub async fn run(
 /// Reports every subtask in order: its table and sentence, its chart, or why it failed;
 /// returns what it showed.
 async fn respond(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) -> Result<Vec<Event>, NodeError> {
-    let ask = ask(state, ctx);
+    let ask = ask(state, ctx, deps);
     let provider = &deps.provider;
     let mut shown = Vec::new();
     for task in &state.tasks {
@@ -225,7 +229,9 @@ async fn respond(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) -> Res
                         show(ctx, &mut shown, event).await;
                     }
                 }
-                provider.report(&ask, &task.text, table).await?;
+                provider
+                    .report(&ask, &task.text, task.sql.as_deref().unwrap_or_default(), table)
+                    .await?;
                 keep_said(&ask, &mut shown);
             }
             _ => {
@@ -272,7 +278,7 @@ async fn chart_events(
 /// Remembers the turn: the question, every event of the answer so far, and the provider's
 /// notes about it.
 async fn save_memory(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) -> Result<(), NodeError> {
-    let notes = deps.provider.notes(&ask(state, ctx)).await?;
+    let notes = deps.provider.notes(&ask(state, ctx, deps)).await?;
     let turn = Turn {
         question: state.question.clone(),
         answer: state.answer.clone(),

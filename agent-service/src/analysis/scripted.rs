@@ -79,13 +79,13 @@ impl Provider for Scripted {
             "SELECT region, SUM(amount) AS total FROM data GROUP BY region ORDER BY region".into()
         })
     }
-    async fn review(&self, _: &Ask<'_>, _: &str, table: &Table) -> Result<Review, ProviderError> {
+    async fn review(&self, _: &Ask<'_>, _: &str, _: &str, table: &Table) -> Result<Review, ProviderError> {
         Ok(Review {
             answers: table.column("total").is_some(),
             reason: "no total".into(),
         })
     }
-    async fn report(&self, ask: &Ask<'_>, _: &str, table: &Table) -> Result<(), ProviderError> {
+    async fn report(&self, ask: &Ask<'_>, _: &str, _: &str, table: &Table) -> Result<(), ProviderError> {
         ask.say(format!("{} has the largest total.", table.rows[0][0])).await;
         Ok(())
     }
@@ -93,7 +93,7 @@ impl Provider for Scripted {
         Ok(serde_json::from_value(
             serde_json::json!({"mark": "bar", "x": "region", "y": "total", "title": "Total by region"}),
         )
-        .map_err(|error| ProviderError::Permanent(error.to_string()))?)
+        .map_err(|error| ProviderError::Failed(error.to_string()))?)
     }
     async fn direct(&self, ask: &Ask<'_>, _: &str) -> Result<(), ProviderError> {
         ask.say("It lists sales.").await;

@@ -219,7 +219,7 @@ impl Provider for Offline {
         Ok(query::sql(intent, ask.schema, retry_grain(failure)))
     }
 
-    async fn review(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<Review, ProviderError> {
+    async fn review(&self, ask: &Ask<'_>, task: &str, _: &str, table: &Table) -> Result<Review, ProviderError> {
         let understanding = understand(ask);
         let intent = as_run(&understanding.task(task)?.intent, table);
         let missing: Vec<String> = expected_columns(&intent)
@@ -249,7 +249,7 @@ impl Provider for Offline {
         })
     }
 
-    async fn report(&self, ask: &Ask<'_>, task: &str, table: &Table) -> Result<(), ProviderError> {
+    async fn report(&self, ask: &Ask<'_>, task: &str, _: &str, table: &Table) -> Result<(), ProviderError> {
         let understanding = understand(ask);
         let intent = as_run(&understanding.task(task)?.intent, table);
         let mut text = sentence::state(&intent, table);
@@ -309,7 +309,7 @@ impl Provider for Offline {
     async fn notes(&self, ask: &Ask<'_>) -> Result<BTreeMap<String, serde_json::Value>, ProviderError> {
         let mut notes = BTreeMap::new();
         if let Some(intent) = understand(ask).main {
-            let value = serde_json::to_value(intent).map_err(|error| ProviderError::Permanent(error.to_string()))?;
+            let value = serde_json::to_value(intent).map_err(|error| ProviderError::Failed(error.to_string()))?;
             notes.insert(NOTE.to_owned(), value);
         }
         Ok(notes)

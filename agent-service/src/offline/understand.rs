@@ -34,7 +34,7 @@ impl Understanding {
         self.tasks
             .iter()
             .find(|task| task.title == title)
-            .ok_or_else(|| ProviderError::Permanent(format!("no task called \"{title}\"")))
+            .ok_or_else(|| ProviderError::Failed(format!("no task called \"{title}\"")))
     }
 
     /// Whether `title` is the first task (the one that carries the question's notes).

@@ -57,4 +57,4 @@ pub mod values;
 
 pub use config::{Config, LlmProvider};
 pub use error::Error;
-pub use startup::{Application, provider};
+pub use startup::{Application, model, provider};

@@ -95,6 +95,36 @@ pub fn config(peers: Peers<'_>) -> crate::Config {
     }
 }
 
+/// The LLM analyst that a configuration pointing `LLM_PROVIDER` and `LLM_BASE_URL` at
+/// `fake` builds: the real configuration path, clients and analyst, with the test
+/// configuration's short timeouts and a price of $3 and $15 per million tokens.
+pub fn llm(fake: &crate::llm::fake::FakeLlm) -> crate::analyst::Llm {
+    let unused = std::net::SocketAddr::from(([127, 0, 0, 1], 9));
+    let mut config = config(Peers {
+        database_url: String::new(),
+        redis_url: String::new(),
+        redis_prefix: "",
+        auth: unused,
+        session: unused,
+        file: unused,
+    });
+    config.llm_provider = match fake.wire() {
+        crate::llm::fake::Wire::Anthropic => crate::LlmProvider::Anthropic,
+        crate::llm::fake::Wire::OpenAi => crate::LlmProvider::OpenAi,
+    };
+    config.llm_base_url = Some(fake.base_url());
+    config.llm_api_key = "test-key".parse().unwrap_or_default();
+    let model = crate::startup::model(&config)
+        .ok()
+        .flatten()
+        .expect("a remote model is configured");
+    let prices = crate::usage::Prices {
+        input_per_million: 3.0,
+        output_per_million: 15.0,
+    };
+    crate::analyst::Llm::new(model, prices)
+}
+
 /// What the tests can see of a [`Stage`] while it runs.
 #[derive(Debug, Default)]
 pub struct Observed {

@@ -136,6 +136,11 @@ impl FakeLlm {
         }
     }
 
+    /// The wire format it speaks.
+    pub fn wire(&self) -> Wire {
+        self.wire
+    }
+
     /// The `LLM_BASE_URL` of the server.
     pub fn base_url(&self) -> String {
         match self.wire {

@@ -30,10 +30,10 @@ fn sales_csv() -> String {
 
 /// One server-sent event.
 #[derive(Debug, Clone)]
-struct Sse {
-    id: Option<String>,
-    event: String,
-    data: Value,
+pub(crate) struct Sse {
+    pub(crate) id: Option<String>,
+    pub(crate) event: String,
+    pub(crate) data: Value,
 }
 
 impl Sse {
@@ -58,7 +58,7 @@ impl Sse {
 }
 
 /// Reads server-sent events off a streaming response.
-struct Events {
+pub(crate) struct Events {
     response: reqwest::Response,
     buffer: String,
 }
@@ -133,17 +133,17 @@ fn parse(block: &str) -> Option<Sse> {
     Some(Sse { id, event, data })
 }
 
-fn kinds(events: &[Sse]) -> Vec<&str> {
+pub(crate) fn kinds(events: &[Sse]) -> Vec<&str> {
     events.iter().map(|event| event.event.as_str()).collect()
 }
 
-fn content(events: &[Sse]) -> Vec<&str> {
+pub(crate) fn content(events: &[Sse]) -> Vec<&str> {
     kinds(events).into_iter().filter(|kind| *kind != "status").collect()
 }
 
 impl TestApp {
     /// A signed-in user with an active session whose active file is the sales table.
-    async fn ready_to_chat(&self, email: &str) -> String {
+    pub(crate) async fn ready_to_chat(&self, email: &str) -> String {
         let token = self.signed_in(email).await;
         let response = self
             .client
@@ -186,7 +186,7 @@ impl TestApp {
             .expect("send")
     }
 
-    async fn history(&self, token: &str) -> Vec<Value> {
+    pub(crate) async fn history(&self, token: &str) -> Vec<Value> {
         let response = self.chat(reqwest::Method::GET, "/chat/history", token).await;
         assert_eq!(response.status(), StatusCode::OK);
         response.json().await.expect("history json")
@@ -206,7 +206,7 @@ impl TestApp {
 }
 
 /// The first run of a fresh stack: a whole answer, read to its end.
-async fn answered(app: &TestApp, token: &str, question: &str) -> Vec<Sse> {
+pub(crate) async fn answered(app: &TestApp, token: &str, question: &str) -> Vec<Sse> {
     Events::new(app.ask(token, question).await).rest().await
 }
 

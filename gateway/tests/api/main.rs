@@ -8,6 +8,7 @@ mod files;
 mod frontend;
 mod harness;
 mod http;
+mod models;
 mod resilience;
 mod sessions;
 mod tokens;

@@ -1,0 +1,57 @@
+//! Remote models answering through the gateway: agent-service configured with
+//! `LLM_PROVIDER` and `LLM_BASE_URL` pointing at a fake model server that speaks the
+//! provider's real wire format, so the real client, analyst, graph, executor and charts run.
+
+use agent_service::llm::fake::{FakeLlm, Wire};
+use serde_json::json;
+
+use crate::chat::{answered, content};
+use crate::harness::TestApp;
+
+/// The query of the recorded `run_sql` streams.
+const SQL: &str = "SELECT region, SUM(amount) AS total FROM data GROUP BY region ORDER BY total DESC";
+
+#[tokio::test]
+async fn each_provider_answers_a_whole_turn_with_its_sql_table_chart_and_prose() {
+    for wire in [Wire::Anthropic, Wire::OpenAi] {
+        let fake = FakeLlm::start(wire).await;
+        let app = TestApp::spawn_with_agent(|_| {}, agent_service::testing::llm(&fake)).await;
+        let token = app.ready_to_chat(&format!("{wire:?}@example.com").to_lowercase()).await;
+        let events = answered(&app, &token, "What is the total amount by region, as a chart?").await;
+        let shown = content(&events);
+        for kind in ["code", "table", "chart", "image", "text", "usage", "done"] {
+            assert!(shown.contains(&kind), "{wire:?}: {kind} in {shown:?}");
+        }
+        assert!(!shown.contains(&"error"), "{wire:?}: {events:#?}");
+        let code = events.iter().find(|event| event.event == "code").expect("code");
+        assert_eq!(code.data["data"]["source"], SQL, "{wire:?}");
+        let table = &events.iter().find(|event| event.event == "table").expect("table").data["data"];
+        assert_eq!(table["columns"], json!(["region", "total"]), "{wire:?}");
+        assert_eq!(table["rows"][0], json!(["East", 20000]), "{wire:?}: {table}");
+        let chart = &events.iter().find(|event| event.event == "chart").expect("chart").data["data"];
+        assert_eq!(chart["spec"]["title"], "Total amount by region", "{wire:?}");
+        let text: String = events
+            .iter()
+            .filter(|event| event.event == "text")
+            .filter_map(|event| event.data["data"]["delta"].as_str())
+            .collect();
+        assert!(
+            text.starts_with("Here are the total amounts by region"),
+            "{wire:?}: {text}"
+        );
+        let usage = &events
+            .iter()
+            .rev()
+            .find(|event| event.event == "usage")
+            .expect("usage")
+            .data["data"];
+        assert!(usage.get("node").is_none(), "the run's total comes last: {usage}");
+        assert!(
+            usage["input_tokens"].as_u64().is_some_and(|tokens| tokens > 0),
+            "{usage}"
+        );
+        assert!(usage["cost_usd"].as_f64().is_some_and(|cost| cost > 0.0), "{usage}");
+        assert_eq!(app.history(&token).await.len(), 1, "{wire:?}");
+        assert!(fake.requests().len() >= 8, "{wire:?}: one call per decision");
+    }
+}

@@ -9,15 +9,15 @@ use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
 use crate::Error;
-use crate::analysis::Deps;
+use crate::analysis::{self, Analysis, Analyst};
 use crate::domain::{Question, Scope, SessionId, UserId};
-use crate::driver::{self, Start};
-use crate::graph::Checkpoints;
+use crate::driver::{self, Job, Start};
+use crate::events::Event;
+use crate::graph::{Checkpoints, Graph, GraphError};
 use crate::memory::Memories;
 use crate::provider::Provider;
 use crate::runs::{Live, Runs};
 use crate::sql::{DatasetSpec, Datasets, Limits};
-use crate::usage::Meter;
 
 /// Everything a run needs, shared by every call.
 #[derive(Clone)]
@@ -30,8 +30,8 @@ pub struct Chat {
     datasets: Datasets,
     provider: Arc<dyn Provider>,
     limits: Limits,
-    max_steps: u32,
     budgets: Budgets,
+    graph: Arc<Graph<Analysis, Event>>,
 }
 
 /// What runs may spend on a model, in US dollars (`None`: no limit).
@@ -55,7 +55,7 @@ pub struct RunLimits {
 }
 
 impl Chat {
-    /// A chat over these stores, answering with `provider`.
+    /// A chat over these stores, answering with `provider`; builds the analysis graph.
     pub fn new(
         runs: Runs,
         memories: Memories,
@@ -63,17 +63,24 @@ impl Chat {
         datasets: Datasets,
         provider: Arc<dyn Provider>,
         limits: RunLimits,
-    ) -> Self {
-        Self {
+    ) -> Result<Self, GraphError> {
+        let analyst = Arc::new(Analyst {
+            provider: Arc::clone(&provider),
+            datasets: datasets.clone(),
+            limits: limits.query,
+            memories: memories.clone(),
+        });
+        let graph = analysis::graph(analyst, Some(checkpoints.clone()), limits.max_steps)?;
+        Ok(Self {
             runs,
             memories,
             checkpoints,
             datasets,
             provider,
             limits: limits.query,
-            max_steps: limits.max_steps,
             budgets: limits.budgets,
-        }
+            graph: Arc::new(graph),
+        })
     }
 
     /// What a run of `scope`'s user may still spend on the model: the smaller of the run
@@ -89,17 +96,15 @@ impl Chat {
         })
     }
 
-    fn deps(&self, scope: Scope, dataset: DatasetSpec, budget: Option<f64>) -> Deps {
-        Deps {
-            provider: Arc::clone(&self.provider),
+    fn job(&self, scope: Scope, dataset: DatasetSpec, budget_usd: Option<f64>) -> Job {
+        Job {
+            graph: Arc::clone(&self.graph),
             datasets: self.datasets.clone(),
-            dataset,
             limits: self.limits,
-            memories: self.memories.clone(),
+            identity: self.provider.identity(),
             scope,
-            checkpoints: Some(self.checkpoints.clone()),
-            usage: Arc::new(Meter::with_limit(budget)),
-            max_steps: self.max_steps,
+            dataset,
+            budget_usd,
         }
     }
 
@@ -108,11 +113,11 @@ impl Chat {
     pub async fn ask(&self, scope: Scope, dataset: DatasetSpec, question: Question) -> Result<Arc<Live>, Error> {
         let budget = self.budget(&scope).await?;
         let live = self.runs.start(scope.clone(), &dataset, question.as_str()).await?;
-        let deps = self.deps(scope, dataset, budget);
+        let job = self.job(scope, dataset, budget);
         driver::spawn(
             self.runs.clone(),
             Arc::clone(&live),
-            deps,
+            job,
             Start::Fresh(question.as_str().to_owned()),
         );
         Ok(live)
@@ -136,8 +141,8 @@ impl Chat {
         for run in &interrupted {
             tracing::info!(run_id = %run.live.id, "resuming a run interrupted by a restart");
             let budget = self.budget(&run.live.scope).await?;
-            let deps = self.deps(run.live.scope.clone(), run.dataset.clone(), budget);
-            driver::spawn(self.runs.clone(), Arc::clone(&run.live), deps, Start::Resume);
+            let job = self.job(run.live.scope.clone(), run.dataset.clone(), budget);
+            driver::spawn(self.runs.clone(), Arc::clone(&run.live), job, Start::Resume);
         }
         Ok(interrupted.len())
     }
@@ -187,8 +192,7 @@ mod tests {
     use futures::StreamExt;
 
     use super::*;
-    use crate::analysis::scripted::{Scripted, World, world};
-    use crate::events::Event;
+    use crate::analysis::scripted::{Deps, Scripted, World, world};
     use crate::provider::Route;
 
     /// The chat over a test world's stores and provider.
@@ -206,6 +210,7 @@ mod tests {
                 budgets: Budgets::default(),
             },
         )
+        .expect("a valid graph")
     }
 
     /// Asks "total by region" and reads the answer to its end.

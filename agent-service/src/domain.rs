@@ -24,7 +24,7 @@ pub struct FileId(pub String);
 pub use crate::graph::RunId;
 
 /// What a memory belongs to: one user's conversation about one file in one session.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub struct Scope {
     /// The user.
     pub user: UserId,

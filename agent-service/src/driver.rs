@@ -8,12 +8,15 @@ use std::sync::Arc;
 
 use tokio::sync::mpsc;
 
-use crate::analysis::{self, Analysis, Deps};
+use crate::analysis::Analysis;
+use crate::domain::Scope;
 use crate::events::{Event, Phase};
-use crate::graph::{Event as GraphEvent, GraphError, Outcome as GraphOutcome};
+use crate::graph::{Event as GraphEvent, Graph, GraphError, Outcome as GraphOutcome};
+use crate::provider::Identity;
 use crate::runs::{Live, Outcome, Runs};
-use crate::sql::SqlError;
+use crate::sql::{DatasetSpec, Datasets, Limits, SqlError};
 use crate::table::Column;
+use crate::usage::Usage;
 use crate::values::Values;
 
 /// How a run begins.
@@ -24,21 +27,37 @@ pub enum Start {
     Resume,
 }
 
+/// Everything one run needs: the graph every run shares, and its own inputs.
+#[derive(Clone)]
+pub struct Job {
+    /// The analysis graph, built once.
+    pub graph: Arc<Graph<Analysis, Event>>,
+    /// The executor, for the dataset's columns and values before the graph starts.
+    pub datasets: Datasets,
+    /// Row cap and deadline of those reads.
+    pub limits: Limits,
+    /// Who answers, recorded with the run.
+    pub identity: Identity,
+    /// Whose conversation.
+    pub scope: Scope,
+    /// The dataset.
+    pub dataset: DatasetSpec,
+    /// What the run may spend on a model, in US dollars (`None`: no limit).
+    pub budget_usd: Option<f64>,
+}
+
 /// Starts (or resumes) the run `live`; the task ends after `done`.
-pub fn spawn(runs: Runs, live: Arc<Live>, deps: Deps, start: Start) -> tokio::task::JoinHandle<()> {
+pub fn spawn(runs: Runs, live: Arc<Live>, job: Job, start: Start) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
-        let usage = Arc::clone(&deps.usage);
-        let identity = deps.provider.identity();
-        let outcome = answer(&live, deps, start).await;
-        if let Err(error) = runs.finish(&live, outcome, usage.total(), &identity).await {
+        let (outcome, usage) = answer(&live, &job, start).await;
+        if let Err(error) = runs.finish(&live, outcome, usage, &job.identity).await {
             tracing::error!(run_id = %live.id, %error, "could not record how the run ended");
         }
-        let total = usage.total();
         live.push(Event::Usage {
             node: String::new(),
-            input_tokens: total.input_tokens,
-            output_tokens: total.output_tokens,
-            cost_usd: total.cost_usd,
+            input_tokens: usage.input_tokens,
+            output_tokens: usage.output_tokens,
+            cost_usd: usage.cost_usd,
         });
         live.push(Event::Done {
             run_id: live.id.to_string(),
@@ -47,22 +66,32 @@ pub fn spawn(runs: Runs, live: Arc<Live>, deps: Deps, start: Start) -> tokio::ta
 }
 
 /// The columns of the run's dataset.
-async fn schema(live: &Live, deps: &Deps) -> Result<Vec<Column>, Outcome> {
-    match deps.datasets.schema(&deps.dataset, deps.limits, &live.cancel).await {
+async fn schema(live: &Live, job: &Job) -> Result<Vec<Column>, Outcome> {
+    match job.datasets.schema(&job.dataset, job.limits, &live.cancel).await {
         Ok(columns) => Ok(columns),
         Err(SqlError::Cancelled) => Err(cancelled(live)),
         Err(error) => Err(failed(live, "dataset_unreadable", error.to_string())),
     }
 }
 
-async fn answer(live: &Arc<Live>, deps: Deps, start: Start) -> Outcome {
+/// The state a fresh run starts from.
+async fn initial(live: &Live, job: &Job, question: String) -> Result<Analysis, Outcome> {
+    let schema = schema(live, job).await?;
+    let values = Values::read(&job.datasets, &job.dataset, &schema, job.limits, &live.cancel)
+        .await
+        .map_err(|_| cancelled(live))?;
+    Ok(Analysis::new(job.scope.clone(), job.dataset.clone(), question, schema)
+        .with_values(values)
+        .with_budget(job.budget_usd))
+}
+
+/// Runs the graph; returns how the run ended and what its model calls used (the state's
+/// count when it finished, else the sum of the `usage` events its nodes sent).
+async fn answer(live: &Arc<Live>, job: &Job, start: Start) -> (Outcome, Usage) {
     let initial = match start {
-        Start::Fresh(question) => match schema(live, &deps).await {
-            Ok(schema) => match Values::read(&deps.datasets, &deps.dataset, &schema, deps.limits, &live.cancel).await {
-                Ok(values) => Some(Analysis::new(question, schema).with_values(values)),
-                Err(_) => return cancelled(live),
-            },
-            Err(outcome) => return outcome,
+        Start::Fresh(question) => match initial(live, job, question).await {
+            Ok(state) => Some(state),
+            Err(outcome) => return (outcome, Usage::default()),
         },
         Start::Resume => {
             live.push(Event::Status {
@@ -73,28 +102,37 @@ async fn answer(live: &Arc<Live>, deps: Deps, start: Start) -> Outcome {
             None
         }
     };
-    let graph = match analysis::graph(deps) {
-        Ok(graph) => graph,
-        Err(error) => return failed(live, "internal", error.to_string()),
-    };
     let (sender, mut receiver) = mpsc::channel(64);
     let cancel = live.cancel.clone();
     let run = async {
         match initial {
-            Some(state) => graph.run(live.id, state, cancel, sender).await,
-            None => graph.resume(live.id, None, cancel, sender).await,
+            Some(state) => job.graph.run(live.id, state, cancel, sender).await,
+            None => job.graph.resume(live.id, None, cancel, sender).await,
         }
     };
     let forward = async {
+        let mut used = Usage::default();
         while let Some(event) = receiver.recv().await {
             if let Some(event) = to_event(event) {
+                if let Event::Usage {
+                    input_tokens,
+                    output_tokens,
+                    cost_usd,
+                    ..
+                } = &event
+                {
+                    used.input_tokens += input_tokens;
+                    used.output_tokens += output_tokens;
+                    used.cost_usd += cost_usd;
+                }
                 live.push(event);
             }
         }
+        used
     };
-    let (outcome, ()) = tokio::join!(run, forward);
-    match outcome {
-        Ok(GraphOutcome::Finished(_)) => Outcome::Finished,
+    let (outcome, used) = tokio::join!(run, forward);
+    let outcome = match outcome {
+        Ok(GraphOutcome::Finished(state)) => return (Outcome::Finished, state.usage),
         Ok(GraphOutcome::Waiting { .. }) => Outcome::Interrupted,
         // A node that saw the cancellation first (a query stopped mid-way) fails; it is still
         // a cancellation.
@@ -107,7 +145,8 @@ async fn answer(live: &Arc<Live>, deps: Deps, start: Start) -> Outcome {
         Err(error @ GraphError::StepBudgetExceeded { .. }) => failed(live, "step_budget_exceeded", error.to_string()),
         // TODO(#12): Err(GraphError::NodeStopped { code, message, .. }) => failed(live, &code, message),
         Err(error) => failed(live, "run_failed", error.to_string()),
-    }
+    };
+    (outcome, used)
 }
 
 fn cancelled(live: &Live) -> Outcome {
@@ -175,7 +214,7 @@ mod tests {
         spawn(
             world.runs.clone(),
             Arc::clone(&live),
-            world.deps.clone(),
+            world.deps.job(),
             Start::Fresh("total by region".into()),
         );
         follower.map(|event| event.event).collect().await

@@ -138,7 +138,8 @@ impl Application {
                     user_daily_usd: config.llm_user_daily_budget_usd,
                 },
             },
-        );
+        )
+        .context("building the analysis graph")?;
         let resumed = chat.resume_interrupted().await.context("resuming interrupted runs")?;
         if resumed > 0 {
             tracing::info!(resumed, "resumed runs a previous process left unfinished");

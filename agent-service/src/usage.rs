@@ -7,7 +7,7 @@
 use std::sync::{Mutex, PoisonError};
 
 /// What a run used so far.
-#[derive(Debug, Clone, Copy, Default, PartialEq)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Usage {
     /// Prompt tokens.
     pub input_tokens: u64,
@@ -59,6 +59,14 @@ impl Meter {
     pub fn with_limit(limit: Option<f64>) -> Self {
         Self {
             total: Mutex::default(),
+            limit,
+        }
+    }
+
+    /// A meter that has counted `used` already, with `limit`.
+    pub fn resume(used: Usage, limit: Option<f64>) -> Self {
+        Self {
+            total: Mutex::new(used),
             limit,
         }
     }

@@ -1,44 +1,59 @@
-//! The analysis graph of DESIGN.md section 6, on the engine of [`crate::graph`]:
+//! The analysis graph of DESIGN.md section 6, on the engine of [`crate::graph`], built once
+//! at start-up and run for every question. Its four orchestration patterns are graph
+//! structure, each visible in a run's `status` events:
 //!
 //! ```text
-//! load_memory → classify_mode → route ─ADVISORY──→ advise ─────────────────────────┐
-//!                                     └EXPLORATORY→ decompose → classify_tasks → plan │
-//!   ┌──────────────────────────────────────────────────────────────────────────────┘ │
-//!   └→ write_query → execute ─(a query failed, attempts left)→ write_query (debug)      │
-//!                            └→ review ─(a result does not answer, attempts left)→ write_query
-//!                                      └→ respond (report or chart, or a fallback) → save_memory → END
+//! pipeline:  load_memory → classify_mode → route ─ADVISORY──→ advise ──────────────┐
+//!                                               └EXPLORATORY→ decompose → subtasks  │
+//!                                                        → respond → save_memory ←─┘ → END
+//! parallel:  subtasks runs one branch per subtask, concurrently; their results merge
+//!            into the state (in the subtasks' order) before respond reports them.
+//! supervisor, in each branch:
+//!            classify ─DIRECT→ END
+//!                     └→ plan → supervisor ─→ analyst    (write the query, run it) ─┐
+//!                                          ├→ reviewer   (does it answer?) ─────────┤
+//!                                          ├→ visualiser (the chart) ───────────────┤
+//!                                          └→ END        ←── back to supervisor ────┘
+//! reflective: the reviewer checks each result against its subtask before it is
+//!            reported; a result that does not answer goes back to the analyst.
 //! ```
 //!
-//! Subtasks are independent: every node works on all of them at once (concurrently where it
-//! calls the provider or runs queries), so the graph stays one chain whose checkpoints hold
-//! every subtask. A query is written at most [`MAX_ATTEMPTS`] times (the first try and the
-//! debugging rounds, reviews included); after that the subtask gets a plain fallback message.
+//! A subtask's query is written at most [`MAX_ATTEMPTS`] times (the first try and the
+//! debugging rounds, reviews included); after that it gets a plain fallback message.
 //! Nothing is remembered until `save_memory`, the last node, writes the whole turn in one
 //! statement: a cancelled or failed run leaves no half turn.
+//!
+//! Everything a run needs of its own (its scope, dataset, budget) is in its state; what
+//! every run shares (the provider, the executor, memory) is the [`Analyst`] the nodes
+//! were built with. Each node is one function of `nodes` (main graph) or `branch`.
 
+mod branch;
 mod nodes;
 
+use std::future::Future;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::domain::Scope;
 use crate::events::Event;
-use crate::graph::{Checkpoints, END, Graph, GraphBuilder, GraphError};
+use crate::graph::{Checkpoints, END, Graph, GraphBuilder, GraphError, NodeContext, NodeError};
 use crate::memory::Memories;
-use crate::provider::{Exchange, Mode, Provider, Review, Route, TaskKind};
+use crate::provider::{Ask, Exchange, Mode, Provider, Review, Route, TaskKind};
 use crate::sql::{DatasetSpec, Datasets, Limits};
 use crate::table::{Column, Table};
-use crate::usage::Meter;
+use crate::usage::{Meter, Usage};
 use crate::values::Values;
 
 /// Times a subtask's query is written at most, debugging rounds included.
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Subtasks a question is split into at most.
 pub const MAX_TASKS: usize = 4;
-/// The default step budget: the longest path through the graph (every subtask debugged
-/// [`MAX_ATTEMPTS`] times) with room to spare.
+/// The default step budget of the main graph (one step for all the subtasks' branches).
 pub const MAX_STEPS: u32 = 64;
+/// The step budget of one subtask's branch: every attempt takes the supervisor, the
+/// analyst, the supervisor and the reviewer, with room to spare.
+const BRANCH_STEPS: u32 = 8 * MAX_ATTEMPTS + 16;
 
 /// One subtask and how far it got.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -59,11 +74,19 @@ pub struct Task {
     pub table: Option<Table>,
     /// The reviewer's verdict on `table`.
     pub review: Option<Review>,
+    /// What the visualiser drew of an answering result (`chart` and `image`, or why not).
+    #[serde(default)]
+    pub chart: Vec<Event>,
 }
 
 impl Task {
     fn needs_query(&self) -> bool {
         !matches!(self.kind, Some(TaskKind::Direct))
+    }
+
+    /// Whether the reviewer said the latest result answers.
+    fn answered(&self) -> bool {
+        self.table.is_some() && self.review.as_ref().is_some_and(|review| review.answers)
     }
 
     /// Whether the task waits for a (new) query: none yet, or the last one failed or did not
@@ -73,9 +96,9 @@ impl Task {
     }
 }
 
-/// The state of one run of the analysis graph (checkpointed as JSON after every node).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-pub struct Analysis {
+/// What every decision of a run looks at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Context {
     /// The question.
     pub question: String,
     /// The columns of `data`.
@@ -87,6 +110,33 @@ pub struct Analysis {
     pub history: Vec<Exchange>,
     /// TECHNICAL or QUICK, once decided.
     pub mode: Option<Mode>,
+    /// The dataset, the table `data`.
+    pub dataset: DatasetSpec,
+    /// What the run may still spend on a model, in US dollars (`None`: no limit).
+    pub budget_usd: Option<f64>,
+}
+
+impl Context {
+    /// The decision `ctx` asks for, counted on `meter`.
+    fn ask<'a>(&'a self, ctx: &'a NodeContext<Event>, meter: &'a Meter) -> Ask<'a> {
+        Ask::new(&self.question, &self.schema, &self.history, ctx)
+            .with_values(&self.values)
+            .with_run(self.mode, meter)
+    }
+
+    /// A meter that starts from `used` and stops at the budget.
+    fn meter(&self, used: Usage) -> Meter {
+        Meter::resume(used, self.budget_usd)
+    }
+}
+
+/// The state of one run of the analysis graph (checkpointed as JSON after every node).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Analysis {
+    /// What the decisions look at.
+    pub context: Context,
+    /// Whose conversation.
+    pub scope: Scope,
     /// ADVISORY or EXPLORATORY, once decided.
     pub route: Option<Route>,
     /// The subtasks, once decomposed.
@@ -94,60 +144,98 @@ pub struct Analysis {
     /// What the answer showed so far (text, code, tables, charts, errors; not the status
     /// events): remembered by `save_memory`, and checkpointed with the rest.
     pub answer: Vec<Event>,
+    /// What the run's model calls used so far.
+    #[serde(default)]
+    pub usage: Usage,
 }
 
 impl Analysis {
-    /// A run about to answer `question` over a table with `schema`.
-    pub fn new(question: impl Into<String>, schema: Vec<Column>) -> Self {
+    /// A run in `scope` about to answer `question` over `dataset`, whose table has `schema`.
+    pub fn new(scope: Scope, dataset: DatasetSpec, question: impl Into<String>, schema: Vec<Column>) -> Self {
         Self {
-            question: question.into(),
-            schema,
-            ..Self::default()
+            context: Context {
+                question: question.into(),
+                schema,
+                values: Values::default(),
+                history: Vec::new(),
+                mode: None,
+                dataset,
+                budget_usd: None,
+            },
+            scope,
+            route: None,
+            tasks: Vec::new(),
+            answer: Vec::new(),
+            usage: Usage::default(),
         }
     }
 
     /// The run with what the columns hold known.
-    pub fn with_values(self, values: Values) -> Self {
-        Self { values, ..self }
+    pub fn with_values(mut self, values: Values) -> Self {
+        self.context.values = values;
+        self
+    }
+
+    /// The run with a budget (`None`: no limit).
+    pub fn with_budget(mut self, budget_usd: Option<f64>) -> Self {
+        self.context.budget_usd = budget_usd;
+        self
     }
 }
 
-/// What the nodes of one run use.
-#[derive(Clone)]
-pub struct Deps {
+/// One subtask's branch of the `subtasks` node.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Subtask {
+    /// The run's context, with the budget left when the branch began.
+    pub context: Context,
+    /// The subtask.
+    pub task: Task,
+    /// What the branch's model calls used.
+    #[serde(default)]
+    pub usage: Usage,
+    /// What the branch showed (its queries), for the turn's memory.
+    #[serde(default)]
+    pub shown: Vec<Event>,
+}
+
+/// What every run shares: the analyst's judgement, the executor, memory.
+pub struct Analyst {
     /// The analyst's judgement.
     pub provider: Arc<dyn Provider>,
     /// The dataset cache and query executor.
     pub datasets: Datasets,
-    /// The dataset of the run.
-    pub dataset: DatasetSpec,
     /// Row cap and deadline of each query.
     pub limits: Limits,
-    /// Where the turn is remembered.
+    /// Where turns are remembered.
     pub memories: Memories,
-    /// Whose conversation.
-    pub scope: Scope,
-    /// Where the run is checkpointed after every node (none: not resumable).
-    pub checkpoints: Option<Checkpoints>,
-    /// The run's token and cost accounting.
-    pub usage: Arc<Meter>,
-    /// Nodes a run may execute at most (the step budget).
-    pub max_steps: u32,
 }
 
-/// The analysis graph for one run.
-pub fn graph(deps: Deps) -> Result<Graph<Analysis, Event>, GraphError> {
-    let (checkpoints, max_steps) = (deps.checkpoints.clone(), deps.max_steps);
-    let deps = Arc::new(deps);
-    let node = |name: &'static str| {
-        let deps = Arc::clone(&deps);
-        move |state: Analysis, ctx| nodes::run(name, Arc::clone(&deps), state, ctx)
-    };
-    let mut builder = GraphBuilder::new();
-    for name in nodes::NAMES {
-        builder = builder.node_fn(name, node(name));
-    }
-    let builder = builder
+/// A node function of `analyst` over state `S`, as the engine runs it.
+fn node<S, F, Fut>(analyst: &Arc<Analyst>, run: F) -> impl Fn(S, NodeContext<Event>) -> Fut + Send + Sync + 'static
+where
+    F: Fn(Arc<Analyst>, S, NodeContext<Event>) -> Fut + Send + Sync + 'static,
+    Fut: Future<Output = Result<S, NodeError>> + Send + 'static,
+{
+    let analyst = Arc::clone(analyst);
+    move |state, ctx| run(Arc::clone(&analyst), state, ctx)
+}
+
+/// The analysis graph, checkpointed in `checkpoints` (none: not resumable), with a budget
+/// of `max_steps` nodes per run.
+pub fn graph(
+    analyst: Arc<Analyst>,
+    checkpoints: Option<Checkpoints>,
+    max_steps: u32,
+) -> Result<Graph<Analysis, Event>, GraphError> {
+    let builder = GraphBuilder::new()
+        .node_fn("load_memory", node(&analyst, nodes::load_memory))
+        .node_fn("classify_mode", node(&analyst, nodes::classify_mode))
+        .node_fn("route", node(&analyst, nodes::route))
+        .node_fn("advise", node(&analyst, nodes::advise))
+        .node_fn("decompose", node(&analyst, nodes::decompose))
+        .node_fn("subtasks", fan_out(Arc::new(branch_graph(&analyst)?)))
+        .node_fn("respond", node(&analyst, nodes::respond))
+        .node_fn("save_memory", node(&analyst, nodes::save_memory))
         .entry("load_memory")
         .edge("load_memory", "classify_mode")
         .edge("classify_mode", "route")
@@ -160,12 +248,8 @@ pub fn graph(deps: Deps) -> Result<Graph<Analysis, Event>, GraphError> {
             [("advisory", "advise"), ("exploratory", "decompose")],
         )
         .edge("advise", "save_memory")
-        .edge("decompose", "classify_tasks")
-        .edge("classify_tasks", "plan")
-        .edge("plan", "write_query")
-        .edge("write_query", "execute")
-        .conditional_edge("execute", retry_or_next, [("retry", "write_query"), ("next", "review")])
-        .conditional_edge("review", retry_or_next, [("retry", "write_query"), ("next", "respond")])
+        .edge("decompose", "subtasks")
+        .edge("subtasks", "respond")
         .edge("respond", "save_memory")
         .edge("save_memory", END)
         .max_steps(max_steps);
@@ -175,13 +259,77 @@ pub fn graph(deps: Deps) -> Result<Graph<Analysis, Event>, GraphError> {
     }
 }
 
-/// Back to `write_query` while a subtask wants another query, else on.
-fn retry_or_next(state: &Analysis) -> &'static str {
-    if state.tasks.iter().any(Task::wants_query) {
-        "retry"
-    } else {
-        "next"
+/// TODO(#12): the engine's parallel node replaces this bridge (branch statuses are not
+/// forwarded here).
+fn fan_out(
+    branch: Arc<Graph<Subtask, Event>>,
+) -> impl Fn(Analysis, NodeContext<Event>) -> futures::future::BoxFuture<'static, Result<Analysis, NodeError>> + Send + Sync
+{
+    move |mut state: Analysis, ctx: NodeContext<Event>| {
+        let branch = Arc::clone(&branch);
+        Box::pin(async move {
+            let runs = nodes::split(&state).into_iter().map(|subtask| {
+                let (branch, ctx) = (Arc::clone(&branch), ctx.clone());
+                async move {
+                    let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
+                    let run = branch.run(crate::graph::RunId::new(), subtask, ctx.cancellation().clone(), sender);
+                    let forward = async {
+                        while let Some(event) = receiver.recv().await {
+                            if let crate::graph::Event::Custom(event) = event {
+                                ctx.emit(event).await;
+                            }
+                        }
+                    };
+                    let (outcome, ()) = tokio::join!(run, forward);
+                    match outcome {
+                        Ok(crate::graph::Outcome::Finished(subtask)) => Ok(subtask),
+                        Ok(_) => Err(NodeError::fatal("a subtask paused")),
+                        Err(error) => Err(NodeError::fatal(error)),
+                    }
+                }
+            });
+            let finished = futures::future::join_all(runs)
+                .await
+                .into_iter()
+                .collect::<Result<Vec<_>, _>>()?;
+            nodes::merge(&mut state, finished);
+            Ok(state)
+        })
     }
+}
+
+/// The graph of one subtask: the supervisor routes among the analyst, the reviewer and
+/// the visualiser until the subtask is answered (or out of attempts).
+fn branch_graph(analyst: &Arc<Analyst>) -> Result<Graph<Subtask, Event>, GraphError> {
+    GraphBuilder::new()
+        .node_fn("classify", node(analyst, branch::classify))
+        .node_fn("plan", node(analyst, branch::plan))
+        .node_fn("supervisor", |state, _| async move { Ok(state) })
+        .node_fn("analyst", node(analyst, branch::analyst))
+        .node_fn("reviewer", node(analyst, branch::reviewer))
+        .node_fn("visualiser", node(analyst, branch::visualiser))
+        .entry("classify")
+        .conditional_edge(
+            "classify",
+            |state: &Subtask| if state.task.needs_query() { "query" } else { "direct" },
+            [("query", "plan"), ("direct", END)],
+        )
+        .edge("plan", "supervisor")
+        .conditional_edge(
+            "supervisor",
+            branch::next,
+            [
+                ("analyst", "analyst"),
+                ("reviewer", "reviewer"),
+                ("visualiser", "visualiser"),
+                ("done", END),
+            ],
+        )
+        .edge("analyst", "supervisor")
+        .edge("reviewer", "supervisor")
+        .edge("visualiser", "supervisor")
+        .max_steps(BRANCH_STEPS)
+        .build()
 }
 
 #[cfg(test)]

@@ -1,35 +1,13 @@
-//! The nodes of the analysis graph. Each takes the state and returns the next; provider
-//! failures that are worth another try are retryable for the engine's policy.
+//! The nodes of the main graph, one function each: they take the state and return the
+//! next. A provider's failure ends the run with its code (see `From<ProviderError>`).
 
 use std::sync::Arc;
 
-use base64::Engine;
-use base64::engine::general_purpose::STANDARD as BASE64;
-use futures::future::join_all;
-
-use super::{Analysis, Deps, MAX_TASKS, Task};
-use crate::chart;
+use super::{Analysis, Analyst, MAX_TASKS, Subtask, Task};
 use crate::events::Event;
 use crate::graph::{NodeContext, NodeError};
 use crate::memory::Turn;
-use crate::provider::{Ask, Exchange, Failure, ProviderError, TaskKind};
-use crate::sql::SqlError;
-
-/// Every node, by name.
-pub const NAMES: [&str; 12] = [
-    "load_memory",
-    "classify_mode",
-    "route",
-    "advise",
-    "decompose",
-    "classify_tasks",
-    "plan",
-    "write_query",
-    "execute",
-    "review",
-    "respond",
-    "save_memory",
-];
+use crate::provider::{Ask, Exchange, ProviderError, TaskKind};
 
 /// A provider's failure ends the run with its code: the model client has retried what
 /// was worth retrying, and a retry here could say streamed text twice.
@@ -39,14 +17,8 @@ impl From<ProviderError> for NodeError {
     }
 }
 
-fn ask<'a>(state: &'a Analysis, ctx: &'a NodeContext<Event>, deps: &'a Deps) -> Ask<'a> {
-    Ask::new(&state.question, &state.schema, &state.history, ctx)
-        .with_values(&state.values)
-        .with_run(state.mode, &deps.usage)
-}
-
 /// Sends `event` to the client and keeps it for the turn's memory.
-async fn show(ctx: &NodeContext<Event>, answer: &mut Vec<Event>, event: Event) {
+pub(super) async fn show(ctx: &NodeContext<Event>, answer: &mut Vec<Event>, event: Event) {
     ctx.emit(event.clone()).await;
     answer.push(event);
 }
@@ -59,180 +31,137 @@ fn keep_said(ask: &Ask<'_>, answer: &mut Vec<Event>) {
     }
 }
 
-/// Runs the node called `name`.
-pub async fn run(
-    name: &'static str,
-    deps: Arc<Deps>,
+/// The conversation so far, from memory.
+pub async fn load_memory(
+    analyst: Arc<Analyst>,
     mut state: Analysis,
-    ctx: NodeContext<Event>,
+    _: NodeContext<Event>,
 ) -> Result<Analysis, NodeError> {
-    let provider = &deps.provider;
-    match name {
-        "load_memory" => {
-            let memory = deps.memories.load(&deps.scope).await.map_err(NodeError::retryable)?;
-            state.history = memory.turns.iter().map(exchange).collect();
-        }
-        "classify_mode" => state.mode = Some(provider.classify_mode(&ask(&state, &ctx, &deps)).await?),
-        "route" => state.route = Some(provider.route(&ask(&state, &ctx, &deps)).await?),
-        "advise" => {
-            let ask = ask(&state, &ctx, &deps);
-            provider.advise(&ask).await?;
-            let mut said = Vec::new();
-            keep_said(&ask, &mut said);
-            state.answer.extend(said);
-        }
-        "decompose" => {
-            let mut tasks = provider.decompose(&ask(&state, &ctx, &deps)).await?;
-            tasks.truncate(MAX_TASKS);
-            if tasks.is_empty() {
-                tasks.push(state.question.clone());
-            }
-            state.tasks = tasks
-                .into_iter()
-                .map(|text| Task {
-                    text,
-                    ..Task::default()
-                })
-                .collect();
-        }
-        "classify_tasks" => {
-            let ask = ask(&state, &ctx, &deps);
-            let kinds = join_all(state.tasks.iter().map(|task| provider.classify_task(&ask, &task.text))).await;
-            let kinds = kinds.into_iter().collect::<Result<Vec<_>, _>>()?;
-            for (task, kind) in state.tasks.iter_mut().zip(kinds) {
-                task.kind = Some(kind);
-            }
-        }
-        "plan" => {
-            let ask = ask(&state, &ctx, &deps);
-            let plans = join_all(state.tasks.iter().map(|task| async {
-                if task.needs_query() {
-                    provider.plan(&ask, &task.text).await.map(Some)
-                } else {
-                    Ok(None)
-                }
-            }))
-            .await;
-            let plans = plans.into_iter().collect::<Result<Vec<_>, _>>()?;
-            for (task, plan) in state.tasks.iter_mut().zip(plans) {
-                task.plan = plan;
-            }
-        }
-        "write_query" => {
-            let ask = ask(&state, &ctx, &deps);
-            let queries = join_all(state.tasks.iter().map(|task| async {
-                if !task.wants_query() {
-                    return Ok(None);
-                }
-                let failure = task
-                    .sql
-                    .clone()
-                    .zip(task.error.clone())
-                    .map(|(sql, error)| Failure { sql, error });
-                let plan = task.plan.as_deref().unwrap_or_default();
-                provider
-                    .write_query(&ask, &task.text, plan, failure.as_ref())
-                    .await
-                    .map(Some)
-            }))
-            .await;
-            let queries = queries.into_iter().collect::<Result<Vec<_>, _>>()?;
-            for (task, sql) in state.tasks.iter_mut().zip(queries) {
-                if let Some(sql) = sql {
-                    task.sql = Some(sql);
-                    task.attempts += 1;
-                    task.error = None;
-                    task.table = None;
-                    task.review = None;
-                }
-            }
-        }
-        "execute" => {
-            let pending: Vec<usize> = (0..state.tasks.len())
-                .filter(|&i| {
-                    state.tasks[i].needs_query() && state.tasks[i].table.is_none() && state.tasks[i].error.is_none()
-                })
-                .collect();
-            for &i in &pending {
-                if let Some(sql) = state.tasks[i].sql.clone() {
-                    let code = Event::Code {
-                        language: "sql".into(),
-                        source: sql,
-                    };
-                    show(&ctx, &mut state.answer, code).await;
-                }
-            }
-            let cancel = ctx.cancellation();
-            let results = join_all(pending.iter().map(|&i| {
-                let sql = state.tasks[i].sql.clone().unwrap_or_default();
-                let deps = Arc::clone(&deps);
-                async move { deps.datasets.execute(&deps.dataset, &sql, deps.limits, cancel).await }
-            }))
-            .await;
-            for (&i, result) in pending.iter().zip(results) {
-                match result {
-                    Ok(output) => state.tasks[i].table = Some(output.table),
-                    Err(SqlError::Cancelled) => return Err(NodeError::fatal("cancelled")),
-                    Err(error) => state.tasks[i].error = Some(error.to_string()),
-                }
-            }
-        }
-        "review" => {
-            let ask = ask(&state, &ctx, &deps);
-            let reviews = join_all(state.tasks.iter().map(|task| async {
-                match (&task.table, &task.review) {
-                    (Some(table), None) => {
-                        let sql = task.sql.as_deref().unwrap_or_default();
-                        provider.review(&ask, &task.text, sql, table).await.map(Some)
-                    }
-                    _ => Ok(None),
-                }
-            }))
-            .await;
-            let reviews = reviews.into_iter().collect::<Result<Vec<_>, _>>()?;
-            for (task, review) in state.tasks.iter_mut().zip(reviews) {
-                if let Some(review) = review {
-                    if !review.answers {
-                        task.error = Some(format!("the result does not answer the question: {}", review.reason));
-                    }
-                    task.review = Some(review);
-                }
-            }
-        }
-        "respond" => {
-            let shown = respond(&state, &ctx, &deps).await?;
-            state.answer.extend(shown);
-        }
-        "save_memory" => save_memory(&state, &ctx, &deps).await?,
-        _ => return Err(NodeError::fatal(format!("no node called {name}"))),
-    }
+    let memory = analyst
+        .memories
+        .load(&state.scope)
+        .await
+        .map_err(NodeError::retryable)?;
+    state.context.history = memory.turns.iter().map(exchange).collect();
     Ok(state)
 }
 
-/// Reports every subtask in order: its table and sentence, its chart, or why it failed;
-/// returns what it showed.
-async fn respond(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) -> Result<Vec<Event>, NodeError> {
-    let ask = ask(state, ctx, deps);
-    let provider = &deps.provider;
+/// TECHNICAL or QUICK.
+pub async fn classify_mode(
+    analyst: Arc<Analyst>,
+    mut state: Analysis,
+    ctx: NodeContext<Event>,
+) -> Result<Analysis, NodeError> {
+    let meter = state.context.meter(state.usage);
+    let mode = analyst.provider.classify_mode(&state.context.ask(&ctx, &meter)).await;
+    state.usage = meter.total();
+    state.context.mode = Some(mode?);
+    Ok(state)
+}
+
+/// ADVISORY or EXPLORATORY (the pipeline's one fork).
+pub async fn route(analyst: Arc<Analyst>, mut state: Analysis, ctx: NodeContext<Event>) -> Result<Analysis, NodeError> {
+    let meter = state.context.meter(state.usage);
+    let route = analyst.provider.route(&state.context.ask(&ctx, &meter)).await;
+    state.usage = meter.total();
+    state.route = Some(route?);
+    Ok(state)
+}
+
+/// An answer from the conversation, without a query.
+pub async fn advise(
+    analyst: Arc<Analyst>,
+    mut state: Analysis,
+    ctx: NodeContext<Event>,
+) -> Result<Analysis, NodeError> {
+    let meter = state.context.meter(state.usage);
+    let ask = state.context.ask(&ctx, &meter);
+    let advised = analyst.provider.advise(&ask).await;
+    let mut said = Vec::new();
+    keep_said(&ask, &mut said);
+    drop(ask);
+    state.usage = meter.total();
+    advised?;
+    state.answer.extend(said);
+    Ok(state)
+}
+
+/// The subtasks, at most [`MAX_TASKS`], at least the question itself.
+pub async fn decompose(
+    analyst: Arc<Analyst>,
+    mut state: Analysis,
+    ctx: NodeContext<Event>,
+) -> Result<Analysis, NodeError> {
+    let meter = state.context.meter(state.usage);
+    let tasks = analyst.provider.decompose(&state.context.ask(&ctx, &meter)).await;
+    state.usage = meter.total();
+    let mut tasks = tasks?;
+    tasks.truncate(MAX_TASKS);
+    if tasks.is_empty() {
+        tasks.push(state.context.question.clone());
+    }
+    state.tasks = tasks
+        .into_iter()
+        .map(|text| Task {
+            text,
+            ..Task::default()
+        })
+        .collect();
+    Ok(state)
+}
+
+/// One branch per subtask, each with the budget left now.
+pub fn split(state: &Analysis) -> Vec<Subtask> {
+    let mut context = state.context.clone();
+    context.budget_usd = context.budget_usd.map(|budget| budget - state.usage.cost_usd);
+    state
+        .tasks
+        .iter()
+        .map(|task| Subtask {
+            context: context.clone(),
+            task: task.clone(),
+            usage: Default::default(),
+            shown: Vec::new(),
+        })
+        .collect()
+}
+
+/// The branches' subtasks back in the state, their usage added to the run's.
+pub fn merge(state: &mut Analysis, branches: Vec<Subtask>) {
+    state.tasks = branches
+        .into_iter()
+        .map(|branch| {
+            state.usage.input_tokens += branch.usage.input_tokens;
+            state.usage.output_tokens += branch.usage.output_tokens;
+            state.usage.cost_usd += branch.usage.cost_usd;
+            state.answer.extend(branch.shown);
+            branch.task
+        })
+        .collect();
+}
+
+/// Reports every subtask in order: its table, its chart and a sentence; a sentence for a
+/// DIRECT subtask; or why it failed.
+pub async fn respond(
+    analyst: Arc<Analyst>,
+    mut state: Analysis,
+    ctx: NodeContext<Event>,
+) -> Result<Analysis, NodeError> {
+    let meter = state.context.meter(state.usage);
+    let ask = state.context.ask(&ctx, &meter);
+    let provider = &analyst.provider;
     let mut shown = Vec::new();
+    let mut outcome = Ok(());
     for task in &state.tasks {
-        let answered = task.review.as_ref().is_some_and(|review| review.answers);
-        match (task.kind, &task.table) {
-            (Some(TaskKind::Direct), _) => {
-                provider.direct(&ask, &task.text).await?;
-                keep_said(&ask, &mut shown);
-            }
-            (Some(kind), Some(table)) if answered => {
-                show(ctx, &mut shown, Event::Table(table.clone())).await;
-                if kind == TaskKind::Visualization {
-                    for event in chart_events(&ask, &task.text, table, deps).await? {
-                        show(ctx, &mut shown, event).await;
-                    }
+        let reported = match (task.kind, &task.table) {
+            (Some(TaskKind::Direct), _) => provider.direct(&ask, &task.text).await,
+            (Some(_), Some(table)) if task.answered() => {
+                show(&ctx, &mut shown, Event::Table(table.clone())).await;
+                for event in &task.chart {
+                    show(&ctx, &mut shown, event.clone()).await;
                 }
-                provider
-                    .report(&ask, &task.text, task.sql.as_deref().unwrap_or_default(), table)
-                    .await?;
-                keep_said(&ask, &mut shown);
+                let sql = task.sql.as_deref().unwrap_or_default();
+                provider.report(&ask, &task.text, sql, table).await
             }
             _ => {
                 let reason = task.error.as_deref().unwrap_or("no query could be written");
@@ -243,54 +172,54 @@ async fn respond(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) -> Res
                         task.text, task.attempts
                     ),
                 };
-                show(ctx, &mut shown, error).await;
+                show(&ctx, &mut shown, error).await;
+                Ok(())
             }
+        };
+        keep_said(&ask, &mut shown);
+        if reported.is_err() {
+            outcome = reported;
+            break;
         }
     }
-    Ok(shown)
+    drop(ask);
+    state.usage = meter.total();
+    outcome?;
+    state.answer.extend(shown);
+    Ok(state)
 }
 
-/// The `chart` and `image` events of `table`; a chart that does not fit the table becomes
-/// an error event, not a failed run.
-async fn chart_events(
-    ask: &Ask<'_>,
-    task: &str,
-    table: &crate::table::Table,
-    deps: &Deps,
-) -> Result<Vec<Event>, NodeError> {
-    let intent = deps.provider.chart(ask, task, table).await?;
-    let drawn = chart::spec(&intent, table).and_then(|spec| Ok((spec, chart::png(&intent, table)?)));
-    Ok(match drawn {
-        Ok((spec, png)) => vec![
-            Event::Chart { spec },
-            Event::Image {
-                mime_type: "image/png".into(),
-                data: BASE64.encode(png),
-            },
-        ],
-        Err(error) => vec![Event::Error {
-            code: "chart_failed".into(),
-            message: error.to_string(),
-        }],
-    })
-}
-
-/// Remembers the turn: the question, every event of the answer so far, and the provider's
-/// notes about it.
-async fn save_memory(state: &Analysis, ctx: &NodeContext<Event>, deps: &Deps) -> Result<(), NodeError> {
-    let notes = deps.provider.notes(&ask(state, ctx, deps)).await?;
+/// Remembers the turn: the question, every event of the answer with the run's usage, and
+/// the provider's notes about it.
+pub async fn save_memory(
+    analyst: Arc<Analyst>,
+    state: Analysis,
+    ctx: NodeContext<Event>,
+) -> Result<Analysis, NodeError> {
+    let meter = state.context.meter(state.usage);
+    let notes = analyst.provider.notes(&state.context.ask(&ctx, &meter)).await?;
+    let mut answer = state.answer.clone();
+    if state.usage != Default::default() {
+        answer.push(Event::Usage {
+            node: String::new(),
+            input_tokens: state.usage.input_tokens,
+            output_tokens: state.usage.output_tokens,
+            cost_usd: state.usage.cost_usd,
+        });
+    }
     let turn = Turn {
-        question: state.question.clone(),
-        answer: state.answer.clone(),
+        question: state.context.question.clone(),
+        answer,
         run_id: Some(ctx.run_id().to_string()),
         notes,
         created_at: time::OffsetDateTime::now_utc(),
     };
-    deps.memories
-        .append(&deps.scope, turn, None)
+    analyst
+        .memories
+        .append(&state.scope, turn, None)
         .await
         .map_err(NodeError::retryable)?;
-    Ok(())
+    Ok(state)
 }
 
 /// An earlier turn as the provider sees it.

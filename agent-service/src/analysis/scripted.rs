@@ -10,9 +10,11 @@ use sextant_common::cache::Cache;
 use sextant_common::testing::{TestDb, redis_url};
 use uuid::Uuid;
 
-use super::Deps;
+use super::{Analysis, Analyst};
 use crate::domain::{FileId, Scope, SessionId, UserId};
-use crate::graph::Checkpoints;
+use crate::driver::Job;
+use crate::events::Event;
+use crate::graph::{Checkpoints, Graph};
 use crate::memory::Memories;
 use crate::runs::Runs;
 use crate::sql::{DatasetFormat, DatasetSpec, Datasets, Limits};
@@ -101,6 +103,59 @@ impl Provider for Scripted {
     }
 }
 
+/// What a test run is made of: the parts every run shares and one run's inputs.
+#[derive(Clone)]
+pub struct Deps {
+    /// The analyst's judgement.
+    pub provider: Arc<dyn Provider>,
+    /// The dataset cache and query executor.
+    pub datasets: Datasets,
+    /// The dataset of the run.
+    pub dataset: DatasetSpec,
+    /// Row cap and deadline of each query.
+    pub limits: Limits,
+    /// Where the turn is remembered.
+    pub memories: Memories,
+    /// Whose conversation.
+    pub scope: Scope,
+    /// Where runs are checkpointed (none: not resumable).
+    pub checkpoints: Option<Checkpoints>,
+    /// The step budget.
+    pub max_steps: u32,
+    /// What a run may spend on a model.
+    pub budget_usd: Option<f64>,
+}
+
+impl Deps {
+    /// The shared parts, as the graph's nodes see them.
+    pub fn analyst(&self) -> Arc<Analyst> {
+        Arc::new(Analyst {
+            provider: Arc::clone(&self.provider),
+            datasets: self.datasets.clone(),
+            limits: self.limits,
+            memories: self.memories.clone(),
+        })
+    }
+
+    /// The analysis graph over these parts.
+    pub fn graph(&self) -> Graph<Analysis, Event> {
+        super::graph(self.analyst(), self.checkpoints.clone(), self.max_steps).expect("a valid graph")
+    }
+
+    /// A run of the graph over the dataset, in the scope.
+    pub fn job(&self) -> Job {
+        Job {
+            graph: Arc::new(self.graph()),
+            datasets: self.datasets.clone(),
+            limits: self.limits,
+            identity: self.provider.identity(),
+            scope: self.scope.clone(),
+            dataset: self.dataset.clone(),
+            budget_usd: self.budget_usd,
+        }
+    }
+}
+
 /// Everything a run needs, over a fresh database and a small sales CSV.
 pub struct World {
     _db: TestDb,
@@ -153,8 +208,8 @@ pub async fn world_with(provider: Arc<dyn Provider>, name: &str, csv: &str) -> W
             file: FileId(name.into()),
         },
         checkpoints: Some(Checkpoints::new(pool.clone(), cache)),
-        usage: Arc::default(),
         max_steps: super::MAX_STEPS,
+        budget_usd: None,
     };
     World {
         _db: db,

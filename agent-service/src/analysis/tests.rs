@@ -4,7 +4,7 @@
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
-use super::scripted::{Scripted, world};
+use super::scripted::{Deps, Scripted, world};
 use super::*;
 use crate::graph::{Event as GraphEvent, Outcome, RunId};
 use crate::table::ColumnKind;
@@ -24,11 +24,11 @@ fn schema() -> Vec<Column> {
 
 /// Runs the graph to its end; returns the final state and the custom events in order.
 async fn answer(deps: &Deps, question: &str) -> (Analysis, Vec<Event>) {
-    let graph = graph(deps.clone()).expect("a valid graph");
+    let graph = deps.graph();
     let (sender, mut receiver) = mpsc::channel(256);
     let run = graph.run(
         RunId::new(),
-        Analysis::new(question, schema()),
+        Analysis::new(deps.scope.clone(), deps.dataset.clone(), question, schema()),
         CancellationToken::new(),
         sender,
     );
@@ -111,12 +111,22 @@ async fn an_advisory_question_is_answered_from_memory_without_a_query() {
 #[tokio::test]
 async fn a_cancelled_run_remembers_nothing() {
     let world = world(Scripted::new(Route::Exploratory, 0)).await;
-    let graph = graph(world.deps.clone()).expect("graph");
+    let graph = world.deps.graph();
     let (sender, _receiver) = mpsc::channel(256);
     let cancel = CancellationToken::new();
     cancel.cancel();
     let outcome = graph
-        .run(RunId::new(), Analysis::new("total by region", schema()), cancel, sender)
+        .run(
+            RunId::new(),
+            Analysis::new(
+                world.deps.scope.clone(),
+                world.deps.dataset.clone(),
+                "total by region",
+                schema(),
+            ),
+            cancel,
+            sender,
+        )
         .await;
     assert!(outcome.is_err(), "a cancelled run does not finish");
     let memory = world.deps.memories.load(&world.deps.scope).await.expect("memory");

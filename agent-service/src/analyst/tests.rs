@@ -39,7 +39,7 @@ async fn started(world: &World, question: &str) -> Arc<Live> {
     driver::spawn(
         world.runs.clone(),
         Arc::clone(&live),
-        world.deps.clone(),
+        world.deps.job(),
         Start::Fresh(question.into()),
     );
     live
@@ -244,7 +244,7 @@ async fn a_malformed_stream_ends_the_run_with_an_error_and_saves_no_half_turn() 
 async fn a_spent_budget_stops_the_run_with_a_clear_error() {
     let fake = FakeLlm::start(Wire::Anthropic).await;
     let mut world = world_of(fake.model(3, Duration::from_secs(5), 5), DEAR).await;
-    world.deps.usage = Arc::new(crate::usage::Meter::with_limit(Some(1.0)));
+    world.deps.budget_usd = Some(1.0);
     let events = asked(&world, "total by region").await;
     assert_eq!(errors(&events), ["budget_exceeded"], "{events:?}");
     assert_eq!(

@@ -204,7 +204,7 @@ async fn a_trend_with_too_few_points_is_redrawn_finer_and_its_intent_remembered(
         queries[0].contains("AS \"day\"") && queries[1].contains("AS \"hour\""),
         "{queries:?}"
     );
-    let reviews = answer.statuses.iter().filter(|node| *node == "review").count();
+    let reviews = answer.statuses.iter().filter(|node| *node == "reviewer").count();
     assert_eq!(reviews, 2, "the reviewer asked for a finer period once");
     let memory = world.deps.memories.load(&world.deps.scope).await.expect("memory");
     assert!(memory.turns[0].notes.contains_key(NOTE), "{:?}", memory.turns[0].notes);

@@ -112,7 +112,7 @@ async fn run(dataset: &Dataset) -> Tally {
         deps.scope.session = SessionId(Uuid::new_v4());
         for question in conversation {
             let answer = run::ask_verbosely(&deps, &data, &question.ask).await;
-            let verdict = judge(question, &data.schema, &answer);
+            let verdict = judge(question, &data.context.schema, &answer);
             tally.add(format!("[{}] \"{}\"", dataset.file, question.ask), verdict);
         }
     }

@@ -13,8 +13,8 @@ use super::super::Offline;
 use super::tally::Tally;
 use super::verdict::{Want, Wanted, verdict};
 use super::{Bank, Case, Check, Compute, Expected};
-use crate::analysis::scripted::{World, world_with};
-use crate::analysis::{self, Analysis, Deps};
+use crate::analysis::Analysis;
+use crate::analysis::scripted::{Deps, World, world_with};
 use crate::domain::SessionId;
 use crate::events::Event;
 use crate::graph::{Event as GraphEvent, Outcome, RunId};
@@ -93,17 +93,12 @@ pub(super) struct Answer {
 }
 
 pub(super) async fn ask(deps: &Deps, data: &Analysis, question: &str) -> Answer {
-    let graph = analysis::graph(deps.clone()).expect("a valid graph");
+    let graph = deps.graph();
     let (sender, mut receiver) = mpsc::channel(256);
-    let run = graph.run(
-        RunId::new(),
-        Analysis {
-            question: question.into(),
-            ..data.clone()
-        },
-        CancellationToken::new(),
-        sender,
-    );
+    let mut state = data.clone();
+    state.context.question = question.into();
+    state.scope = deps.scope.clone();
+    let run = graph.run(RunId::new(), state, CancellationToken::new(), sender);
     let collect = async {
         let mut content = Vec::new();
         let mut statuses = Vec::new();
@@ -206,7 +201,7 @@ pub(super) async fn data(deps: &Deps) -> Analysis {
     let values = Values::read(&deps.datasets, &deps.dataset, &schema, deps.limits, &cancel)
         .await
         .expect("not cancelled");
-    Analysis::new("", schema).with_values(values)
+    Analysis::new(deps.scope.clone(), deps.dataset.clone(), "", schema).with_values(values)
 }
 
 /// Asks every question of `bank` and tallies the verdicts.
@@ -220,7 +215,12 @@ pub(super) async fn run(bank: Bank) -> Tally {
         deps.scope.session = SessionId(Uuid::new_v4());
         for (case, expected) in cases.iter().zip(expected) {
             let answer = ask_verbosely(&deps, &data, case.question).await;
-            let verdict = verdict(&want(case, expected.as_ref()), case.question, &data.schema, &answer);
+            let verdict = verdict(
+                &want(case, expected.as_ref()),
+                case.question,
+                &data.context.schema,
+                &answer,
+            );
             tally.add(format!("[{}] \"{}\"", bank.name, case.question), verdict);
         }
     }

@@ -55,7 +55,7 @@ pub fn verdict(want: &Want<'_>, question: &str, schema: &[Column], answer: &Answ
     if !answer.statuses.iter().any(|node| node == "route") {
         return Verdict::Wrong(format!("no route status: {:?}", answer.statuses));
     }
-    let queried = answer.statuses.iter().any(|node| node == "execute");
+    let queried = answer.statuses.iter().any(|node| node == "analyst");
     // What the answer says besides repeating the question.
     let own = said.replace(question.trim(), "");
     let suggests = answer.state.tasks.is_empty() && suggestions(&own, schema);

@@ -222,6 +222,12 @@ pub trait Provider: Send + Sync {
         Identity::default()
     }
 
+    /// Whether its model can be reached now (a remote model's circuit breaker is not
+    /// open); always for the offline analyst.
+    fn available(&self) -> bool {
+        true
+    }
+
     /// TECHNICAL or QUICK.
     async fn classify_mode(&self, ask: &Ask<'_>) -> Result<Mode, ProviderError>;
     /// ADVISORY (from the conversation) or EXPLORATORY (query the data).

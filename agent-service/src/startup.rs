@@ -9,6 +9,7 @@ use std::time::Duration;
 use anyhow::Context;
 use sextant_common::auth::Verifier;
 use sextant_common::cache::Cache;
+use sextant_common::health::Facet;
 use sextant_common::service::Foundation;
 use sextant_proto::agent::v1::agent_service_server::AgentServiceServer;
 use tonic::service::Routes;
@@ -96,6 +97,7 @@ pub struct Application {
     service: AgentService,
     chat: Chat,
     retention: Duration,
+    provider: Arc<dyn Provider>,
 }
 
 impl Application {
@@ -126,7 +128,7 @@ impl Application {
             Memories::new(pool.clone(), cache.clone()),
             Checkpoints::new(pool, cache),
             Datasets::new(config.dataset_cache),
-            provider,
+            Arc::clone(&provider),
             RunLimits {
                 query: Limits {
                     max_rows: config.query_max_rows,
@@ -149,6 +151,7 @@ impl Application {
             service: AgentService::new(verifier, upstream, chat.clone()),
             chat,
             retention: Duration::from_secs(config.run_retention_hours.saturating_mul(3600)),
+            provider,
         })
     }
 
@@ -164,9 +167,14 @@ impl Application {
         let server = AgentServiceServer::new(self.service)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
+        let provider = self.provider;
+        let llm = Facet {
+            service: sextant_common::health::LLM_SERVICE,
+            serving: Arc::new(move || provider.available()),
+        };
         let served = self
             .foundation
-            .serve(Routes::new(server), shutdown)
+            .serve_with(Routes::new(server), vec![llm], shutdown)
             .await
             .context("serving gRPC");
         pruning.abort();

@@ -11,7 +11,7 @@ use tonic::transport::Server;
 use tonic::transport::server::TcpIncoming;
 use tower_http::trace::{MakeSpan, TraceLayer};
 
-use crate::health::{self, Dependency};
+use crate::health::{self, Dependency, Facet};
 
 /// Makes one span per RPC, carrying the method and the request id from the metadata;
 /// `user_id` is filled in once the caller's token verifies. The span is the only one on
@@ -37,15 +37,16 @@ impl<B> MakeSpan<B> for RpcSpan {
 
 /// Serves `routes` plus `grpc.health.v1` (reflecting `dependencies`, see
 /// [`crate::health`]) on an already bound `listener` until `shutdown` resolves, then
-/// lets the calls in flight finish.
+/// lets the calls in flight finish. Each of `facets` is reported as a named health service.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     dependencies: Vec<Dependency>,
+    facets: Vec<Facet>,
     routes: Routes,
     shutdown: impl Future<Output = ()> + Send,
 ) -> Result<(), tonic::transport::Error> {
     let (reporter, health_service) = tonic_health::server::health_reporter();
-    let watcher = health::watch(reporter, dependencies);
+    let watcher = health::watch(reporter, dependencies, facets);
     let served = Server::builder()
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(Duration::from_secs(10)))

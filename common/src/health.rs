@@ -3,6 +3,7 @@
 //! `/readyz` turns unready while one is away and ready again when it returns, without a
 //! restart.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
@@ -11,6 +12,23 @@ use tonic_health::{ServingStatus, server::HealthReporter};
 
 /// How often dependencies are checked.
 pub const CHECK_INTERVAL: Duration = Duration::from_millis(500);
+
+/// The health service under which agent-service reports its model provider: SERVING
+/// unless the provider's circuit breaker is open (answers then come from the offline
+/// analyst); not known while the offline analyst answers.
+pub const LLM_SERVICE: &str = "sextant.agent.v1.Llm";
+
+/// A part of a service that may be away while the service still works (agent-service's
+/// model provider, whose answers then come from the offline analyst): reported as a named
+/// health service of its own, so `/readyz` can show it, without changing the service's
+/// overall status.
+#[derive(Clone)]
+pub struct Facet {
+    /// The health service name it is reported under.
+    pub service: &'static str,
+    /// Whether it works now.
+    pub serving: Arc<dyn Fn() -> bool + Send + Sync>,
+}
 
 /// Something a service cannot work without.
 #[derive(Clone)]
@@ -53,9 +71,14 @@ impl Dependency {
 /// Reports the overall status (service name `""`) as SERVING while every dependency
 /// answers and NOT_SERVING otherwise, re-checking every [`CHECK_INTERVAL`] until the
 /// returned task is aborted or the runtime stops.
-pub fn watch(reporter: HealthReporter, dependencies: Vec<Dependency>) -> tokio::task::JoinHandle<()> {
+pub fn watch(
+    reporter: HealthReporter,
+    dependencies: Vec<Dependency>,
+    facets: Vec<Facet>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut last = None;
+        let mut facets_last: Vec<Option<ServingStatus>> = vec![None; facets.len()];
         let mut ticker = tokio::time::interval(CHECK_INTERVAL);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -73,6 +96,18 @@ pub fn watch(reporter: HealthReporter, dependencies: Vec<Dependency>) -> tokio::
                 tracing::info!(?status, "health changed");
                 reporter.set_service_status("", status).await;
                 last = Some(status);
+            }
+            for (facet, last) in facets.iter().zip(&mut facets_last) {
+                let status = if (facet.serving)() {
+                    ServingStatus::Serving
+                } else {
+                    ServingStatus::NotServing
+                };
+                if *last != Some(status) {
+                    tracing::info!(service = facet.service, ?status, "health changed");
+                    reporter.set_service_status(facet.service, status).await;
+                    *last = Some(status);
+                }
             }
         }
     })

@@ -9,7 +9,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 
 use crate::connect;
-use crate::health::Dependency;
+use crate::health::{Dependency, Facet};
 
 /// Why a service could not start.
 #[derive(Debug, thiserror::Error)]
@@ -75,8 +75,18 @@ impl Foundation {
         routes: tonic::service::Routes,
         shutdown: impl std::future::Future<Output = ()> + Send,
     ) -> Result<(), tonic::transport::Error> {
+        self.serve_with(routes, Vec::new(), shutdown).await
+    }
+
+    /// [`serve`](Self::serve), reporting each of `facets` as a named health service.
+    pub async fn serve_with(
+        self,
+        routes: tonic::service::Routes,
+        facets: Vec<Facet>,
+        shutdown: impl std::future::Future<Output = ()> + Send,
+    ) -> Result<(), tonic::transport::Error> {
         let dependencies = self.dependencies();
-        let served = crate::grpc::serve(self.listener, dependencies, routes, shutdown).await;
+        let served = crate::grpc::serve(self.listener, dependencies, facets, routes, shutdown).await;
         self.pool.close().await;
         served
     }

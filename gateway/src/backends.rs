@@ -166,6 +166,23 @@ impl Backends {
         result
     }
 
+    /// How agent-service's model provider is: `None` when it has none (the offline
+    /// analyst answers), else whether its circuit is closed (see
+    /// [`sextant_common::health::LLM_SERVICE`]).
+    pub async fn llm(&self) -> Option<Readiness> {
+        let (_, agent) = self.all.iter().find(|(name, _)| *name == "agent")?;
+        let mut client = HealthClient::new(agent.clone());
+        let check = client.check(HealthCheckRequest {
+            service: sextant_common::health::LLM_SERVICE.to_owned(),
+        });
+        match tokio::time::timeout(self.ready_timeout, check).await {
+            Ok(Ok(response)) if response.get_ref().status == ServingStatus::Serving as i32 => Some(Readiness::Serving),
+            Ok(Ok(_)) => Some(Readiness::NotServing),
+            Ok(Err(status)) if status.code() == tonic::Code::NotFound => None,
+            Ok(Err(_)) | Err(_) => Some(Readiness::Unreachable),
+        }
+    }
+
     /// The health of every backend, checked concurrently.
     pub async fn readiness(&self) -> Vec<(&'static str, Readiness)> {
         let checks = self.all.iter().map(|(name, channel)| async move {

@@ -207,6 +207,10 @@ fn table_prompt(template: &str, task: &str, sql: &str, table: &Table, depth: &st
 
 #[async_trait]
 impl Provider for Llm {
+    fn available(&self) -> bool {
+        self.model.breaker().state() != crate::llm::BreakerState::Open
+    }
+
     fn identity(&self) -> Identity {
         Identity {
             model: format!("{}/{}", self.model.provider(), self.model.model()),

@@ -15,9 +15,12 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-/// 200 when every backend reports SERVING, else 503 naming the ones that do not.
+/// 200 when every backend reports SERVING, else 503 naming the ones that do not. With a
+/// remote model configured, `llm` says whether its circuit is closed (`serving`) or open
+/// (`not_serving`: answers come from the offline analyst); that alone never makes the
+/// gateway unready.
 pub async fn readyz(State(state): State<AppState>, RequestId(request_id): RequestId) -> (StatusCode, Json<Value>) {
-    let readiness = state.backends.readiness().await;
+    let (readiness, llm) = tokio::join!(state.backends.readiness(), state.backends.llm());
     let unready: Vec<&str> = readiness
         .iter()
         .filter(|(_, status)| *status != Readiness::Serving)
@@ -27,8 +30,8 @@ pub async fn readyz(State(state): State<AppState>, RequestId(request_id): Reques
         .iter()
         .map(|(name, status)| ((*name).to_owned(), serde_json::to_value(status).unwrap_or(Value::Null)))
         .collect();
-    if unready.is_empty() {
-        (StatusCode::OK, Json(json!({ "status": "ready", "backends": backends })))
+    let (status, mut body) = if unready.is_empty() {
+        (StatusCode::OK, json!({ "status": "ready", "backends": backends }))
     } else {
         let body = json!({
             "status": "unready",
@@ -37,6 +40,10 @@ pub async fn readyz(State(state): State<AppState>, RequestId(request_id): Reques
             "request_id": request_id,
             "backends": backends,
         });
-        (StatusCode::SERVICE_UNAVAILABLE, Json(body))
+        (StatusCode::SERVICE_UNAVAILABLE, body)
+    };
+    if let Some(llm) = llm {
+        body["llm"] = serde_json::to_value(llm).unwrap_or(Value::Null);
     }
+    (status, Json(body))
 }

@@ -2,11 +2,11 @@
 //! `LLM_PROVIDER` and `LLM_BASE_URL` pointing at a fake model server that speaks the
 //! provider's real wire format, so the real client, analyst, graph, executor and charts run.
 
-use agent_service::llm::fake::{FakeLlm, Wire};
+use agent_service::llm::fake::{Behaviour, FakeLlm, Wire};
 use serde_json::json;
 
 use crate::chat::{answered, content};
-use crate::harness::TestApp;
+use crate::harness::{TestApp, eventually};
 
 /// The query of the recorded `run_sql` streams.
 const SQL: &str = "SELECT region, SUM(amount) AS total FROM data GROUP BY region ORDER BY total DESC";
@@ -54,4 +54,51 @@ async fn each_provider_answers_a_whole_turn_with_its_sql_table_chart_and_prose()
         assert_eq!(app.history(&token).await.len(), 1, "{wire:?}");
         assert!(fake.requests().len() >= 8, "{wire:?}: one call per decision");
     }
+}
+
+#[tokio::test]
+async fn a_storm_of_500s_opens_the_circuit_shown_by_readyz_and_the_offline_analyst_answers() {
+    let fake = FakeLlm::start(Wire::Anthropic).await;
+    let app = TestApp::spawn_with_agent(|_| {}, agent_service::testing::llm(&fake)).await;
+    let llm = || async {
+        let response = app.client.get(format!("{}/readyz", app.root)).send().await.ok()?;
+        let status = response.status();
+        let body: serde_json::Value = response.json().await.ok()?;
+        Some((status, body["llm"].as_str()?.to_owned()))
+    };
+    eventually("/readyz to show the model's circuit closed", || async {
+        llm().await.filter(|(_, llm)| llm == "serving")
+    })
+    .await;
+
+    fake.always(Behaviour::Status {
+        status: 500,
+        retry_after: None,
+    });
+    let token = app.ready_to_chat("storm@example.com").await;
+    let events = answered(&app, &token, "What is the total amount by region?").await;
+    let shown = content(&events);
+    assert!(!shown.contains(&"error"), "{events:#?}");
+    let table = &events.iter().find(|event| event.event == "table").expect("table").data["data"];
+    assert_eq!(
+        table["rows"][0],
+        json!(["East", 20000]),
+        "the offline analyst's answer: {table}"
+    );
+    assert!(
+        events.iter().any(|event| event.event == "status"
+            && event.data["data"]["detail"]
+                .as_str()
+                .is_some_and(|detail| detail.contains("offline analyst"))),
+        "the stream says who answered"
+    );
+    let (status, _) = eventually("/readyz to show the model's circuit open", || async {
+        llm().await.filter(|(_, llm)| llm == "not_serving")
+    })
+    .await;
+    assert_eq!(
+        status,
+        reqwest::StatusCode::OK,
+        "an open circuit alone keeps the gateway ready"
+    );
 }

@@ -115,6 +115,12 @@ impl Drop for FakeLlm {
 impl FakeLlm {
     /// Starts a server speaking `wire` on a free loopback port.
     pub async fn start(wire: Wire) -> Self {
+        let any = SocketAddr::from(([127, 0, 0, 1], 0));
+        Self::start_on(wire, any).await.expect("a free loopback port")
+    }
+
+    /// Starts a server speaking `wire` on `addr`.
+    pub async fn start_on(wire: Wire, addr: SocketAddr) -> std::io::Result<Self> {
         let shared = Arc::new(Shared::default());
         let path = match wire {
             Wire::Anthropic => "/v1/messages",
@@ -123,17 +129,17 @@ impl FakeLlm {
         let app = Router::new()
             .route(path, post(answer))
             .with_state((wire, Arc::clone(&shared)));
-        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-        let addr = listener.local_addr().expect("address");
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });
-        Self {
+        Ok(Self {
             addr,
             wire,
             shared,
             server,
-        }
+        })
     }
 
     /// The wire format it speaks.

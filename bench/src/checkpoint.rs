@@ -16,6 +16,8 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use agent_service::analysis::{Analysis, Task};
+use agent_service::domain::{FileId, Scope, SessionId, UserId};
+use agent_service::sql::{DatasetFormat, DatasetSpec};
 use agent_service::events::Event as AnswerEvent;
 use agent_service::graph::{Checkpoints, END, Event, Graph, GraphBuilder, Outcome, RunId};
 use agent_service::provider::{Exchange, Mode, Review, Route, TaskKind};
@@ -259,12 +261,26 @@ fn analysis() -> Analysis {
             answers: true,
             reason: "one row per region and month with the total amount".to_owned(),
         }),
+        chart: Vec::new(),
+    };
+    let scope = Scope {
+        user: UserId(uuid::Uuid::nil()),
+        session: SessionId(uuid::Uuid::nil()),
+        file: FileId("sales.csv".to_owned()),
+    };
+    let dataset = DatasetSpec {
+        file_id: uuid::Uuid::nil(),
+        path: "/var/lib/sextant/files/sales.csv".into(),
+        format: DatasetFormat::Csv { delimiter: b',' },
+        date_columns: Vec::new(),
     };
     let mut analysis = Analysis::new(
+        scope,
+        dataset,
         "How did the total amount per region develop month by month in 2024?",
         schema,
     );
-    analysis.history = vec![
+    analysis.context.history = vec![
         Exchange {
             question: "how many orders are there?".to_owned(),
             answer: "There are 1,000,000 orders, from 2022-01-01 to 2024-12-31.".to_owned(),
@@ -280,7 +296,7 @@ fn analysis() -> Analysis {
             notes: BTreeMap::from([("group_by".to_owned(), json!("region"))]),
         },
     ];
-    analysis.mode = Some(Mode::Technical);
+    analysis.context.mode = Some(Mode::Technical);
     analysis.route = Some(Route::Exploratory);
     analysis.tasks = vec![
         task("total the amount per region and month", TaskKind::Analysis),

@@ -143,7 +143,7 @@ async fn answer(live: &Arc<Live>, job: &Job, start: Start) -> (Outcome, Usage) {
             "the answer was interrupted by a restart before it began; please ask again".into(),
         ),
         Err(error @ GraphError::StepBudgetExceeded { .. }) => failed(live, "step_budget_exceeded", error.to_string()),
-        // TODO(#12): Err(GraphError::NodeStopped { code, message, .. }) => failed(live, &code, message),
+        Err(GraphError::NodeStopped { code, message, .. }) => failed(live, &code, message),
         Err(error) => failed(live, "run_failed", error.to_string()),
     };
     (outcome, used)
@@ -166,16 +166,30 @@ fn failed(live: &Live, code: &str, message: String) -> Outcome {
     Outcome::Failed
 }
 
+/// Which subtask a branch's node works on, for the status event's detail.
+fn subtask(branch: Option<u32>) -> String {
+    branch.map_or_else(String::new, |branch| format!("subtask {}", branch + 1))
+}
+
+fn prefix(branch: Option<u32>) -> String {
+    branch.map_or_else(String::new, |branch| format!("subtask {}: ", branch + 1))
+}
+
 /// What the client sees of an engine event.
 fn to_event(event: GraphEvent<Event>) -> Option<Event> {
     let status = |node: String, phase, detail: String| Event::Status { node, phase, detail };
     Some(match event {
-        GraphEvent::NodeStarted { node, .. } => status(node, Phase::Started, String::new()),
-        GraphEvent::NodeFinished { node, .. } => status(node, Phase::Finished, String::new()),
-        GraphEvent::NodeRetrying { node, attempt, error } => status(
+        GraphEvent::NodeStarted { node, branch, .. } => status(node, Phase::Started, subtask(branch)),
+        GraphEvent::NodeFinished { node, branch, .. } => status(node, Phase::Finished, subtask(branch)),
+        GraphEvent::NodeRetrying {
+            node,
+            attempt,
+            error,
+            branch,
+        } => status(
             node,
             Phase::Started,
-            format!("retrying after attempt {attempt}: {error}"),
+            format!("{}retrying after attempt {attempt}: {error}", prefix(branch)),
         ),
         GraphEvent::Interrupted { node, .. } => status(node, Phase::Finished, "waiting for approval".into()),
         GraphEvent::Custom(event) => event,

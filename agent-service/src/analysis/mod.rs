@@ -233,7 +233,7 @@ pub fn graph(
         .node_fn("route", node(&analyst, nodes::route))
         .node_fn("advise", node(&analyst, nodes::advise))
         .node_fn("decompose", node(&analyst, nodes::decompose))
-        .node_fn("subtasks", fan_out(Arc::new(branch_graph(&analyst)?)))
+        .parallel("subtasks", branch_graph(&analyst)?, nodes::split, nodes::merge)
         .node_fn("respond", node(&analyst, nodes::respond))
         .node_fn("save_memory", node(&analyst, nodes::save_memory))
         .entry("load_memory")
@@ -256,45 +256,6 @@ pub fn graph(
     match checkpoints {
         Some(checkpoints) => builder.checkpoints(checkpoints).build(),
         None => builder.build(),
-    }
-}
-
-/// TODO(#12): the engine's parallel node replaces this bridge (branch statuses are not
-/// forwarded here).
-fn fan_out(
-    branch: Arc<Graph<Subtask, Event>>,
-) -> impl Fn(Analysis, NodeContext<Event>) -> futures::future::BoxFuture<'static, Result<Analysis, NodeError>> + Send + Sync
-{
-    move |mut state: Analysis, ctx: NodeContext<Event>| {
-        let branch = Arc::clone(&branch);
-        Box::pin(async move {
-            let runs = nodes::split(&state).into_iter().map(|subtask| {
-                let (branch, ctx) = (Arc::clone(&branch), ctx.clone());
-                async move {
-                    let (sender, mut receiver) = tokio::sync::mpsc::channel(64);
-                    let run = branch.run(crate::graph::RunId::new(), subtask, ctx.cancellation().clone(), sender);
-                    let forward = async {
-                        while let Some(event) = receiver.recv().await {
-                            if let crate::graph::Event::Custom(event) = event {
-                                ctx.emit(event).await;
-                            }
-                        }
-                    };
-                    let (outcome, ()) = tokio::join!(run, forward);
-                    match outcome {
-                        Ok(crate::graph::Outcome::Finished(subtask)) => Ok(subtask),
-                        Ok(_) => Err(NodeError::fatal("a subtask paused")),
-                        Err(error) => Err(NodeError::fatal(error)),
-                    }
-                }
-            });
-            let finished = futures::future::join_all(runs)
-                .await
-                .into_iter()
-                .collect::<Result<Vec<_>, _>>()?;
-            nodes::merge(&mut state, finished);
-            Ok(state)
-        })
     }
 }
 

@@ -13,7 +13,7 @@ use crate::provider::{Ask, Exchange, ProviderError, TaskKind};
 /// was worth retrying, and a retry here could say streamed text twice.
 impl From<ProviderError> for NodeError {
     fn from(error: ProviderError) -> Self {
-        NodeError::fatal(format!("{}: {error}", error.code())) // TODO(#12): NodeError::stopped once the engine has it
+        NodeError::stopped(error.code(), error)
     }
 }
 

@@ -20,6 +20,8 @@ pub(super) enum Failure {
     Interrupt(Value),
     /// A fatal error, or the last of the attempts failed.
     Failed { attempts: u32, message: String },
+    /// The node stopped the run with a code.
+    Stopped { code: String, message: String },
 }
 
 /// Runs `step` on `state`; `ctx` carries the run's token, which every attempt gets a child of.
@@ -52,6 +54,7 @@ pub(super) async fn execute<S: Clone, E>(step: &Step<S, E>, state: &S, ctx: Node
                     message,
                 });
             }
+            Err(NodeError::Stopped { code, message }) => return Err(Failure::Stopped { code, message }),
             Err(NodeError::Retryable(message)) => message,
         };
         if attempt >= policy.attempts.max(1) {
@@ -66,6 +69,7 @@ pub(super) async fn execute<S: Clone, E>(step: &Step<S, E>, state: &S, ctx: Node
             node,
             attempt,
             error: message,
+            branch: None,
         };
         emit(&ctx.events, &cancel, retrying).await;
         tokio::select! {

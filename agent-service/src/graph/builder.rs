@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use super::checkpoint::Checkpoints;
 use super::node::{FnNode, Node, NodeContext, NodeError, Policy};
+use super::parallel::{self, Parallel};
 use super::run::{Edge, Graph, Router, Step, Target};
 use super::{END, GraphError};
 
@@ -32,6 +33,7 @@ pub struct GraphBuilder<S, E = ()> {
     interrupts: Vec<String>,
     max_steps: u32,
     checkpoints: Option<Checkpoints>,
+    invalid: Option<GraphError>,
 }
 
 impl<S, E> Default for GraphBuilder<S, E> {
@@ -46,6 +48,7 @@ impl<S, E> Default for GraphBuilder<S, E> {
             interrupts: Vec::new(),
             max_steps: DEFAULT_MAX_STEPS,
             checkpoints: None,
+            invalid: None,
         }
     }
 }
@@ -73,6 +76,29 @@ where
         Fut: Future<Output = Result<S, NodeError>> + Send + 'static,
     {
         self.node(name, FnNode(node))
+    }
+
+    /// Adds a parallel node (fan-out, fan-in): it calls `split` on the state, runs `branch`
+    /// once per item, concurrently, and calls `merge` with the branches' final states in
+    /// the items' order (see the `parallel` module). Like any node it needs its one outgoing
+    /// edge. A branch graph with interrupts is refused by [`build`](Self::build).
+    pub fn parallel<T, F, M>(mut self, name: impl Into<String>, branch: Graph<T, E>, split: F, merge: M) -> Self
+    where
+        T: serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+        F: Fn(&S) -> Vec<T> + Send + Sync + 'static,
+        M: Fn(&mut S, Vec<T>) + Send + Sync + 'static,
+    {
+        let name = name.into();
+        if let Err(error) = parallel::check_branch(&name, &branch) {
+            self.invalid.get_or_insert(error);
+        }
+        let node = parallel::node(Parallel {
+            branch,
+            split: Box::new(split),
+            merge: Box::new(merge),
+        });
+        self.nodes.push((name, node));
+        self
     }
 
     /// Runs `name` under `policy` instead of the default one.
@@ -143,6 +169,9 @@ where
     /// known nodes, exactly one outgoing edge per node, every node reachable from the
     /// entry, a budget of at least one step.
     pub fn build(self) -> Result<Graph<S, E>, GraphError> {
+        if let Some(invalid) = self.invalid {
+            return Err(invalid);
+        }
         let entry = self.entry.ok_or(GraphError::NoEntry)?;
         if self.max_steps == 0 {
             return Err(GraphError::ZeroStepBudget);

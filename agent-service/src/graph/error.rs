@@ -43,6 +43,9 @@ pub enum GraphError {
     /// Nodes no path from the entry reaches.
     #[error("nodes unreachable from the entry: {}", .0.join(", "))]
     Unreachable(Vec<String>),
+    /// A parallel node's branch graph pauses for approvals, which a branch cannot.
+    #[error("the branch graph of the parallel node `{0}` has interrupts")]
+    InterruptInBranch(String),
     /// The step budget is zero.
     #[error("the step budget must allow at least one node")]
     ZeroStepBudget,
@@ -71,6 +74,16 @@ pub enum GraphError {
         /// How many attempts were made.
         attempts: u32,
         /// The last error.
+        message: String,
+    },
+    /// A node stopped the run with a machine-readable `code` ([`NodeError::Stopped`](super::NodeError::Stopped)).
+    #[error("node `{node}` stopped the run ({code}): {message}")]
+    NodeStopped {
+        /// The node.
+        node: String,
+        /// Why, for machines (`budget_exceeded`, `llm_failed`, ...).
+        code: String,
+        /// Why, for people.
         message: String,
     },
     /// The run was cancelled while `node` was running.

@@ -59,6 +59,7 @@ mod builder;
 mod checkpoint;
 mod error;
 mod node;
+mod parallel;
 mod run;
 
 #[cfg(test)]

@@ -49,6 +49,15 @@ pub enum NodeError {
     /// A failure another attempt would repeat: the run fails at once.
     #[error("{0}")]
     Fatal(String),
+    /// Like [`Fatal`](Self::Fatal), with a machine-readable code the run's caller reports
+    /// ([`GraphError::NodeStopped`](super::GraphError::NodeStopped)).
+    #[error("{message}")]
+    Stopped {
+        /// Why, for machines.
+        code: String,
+        /// Why, for people.
+        message: String,
+    },
     /// The node pauses the run until a human approves; the value is the prompt shown to
     /// them. Returned by [`NodeContext::interrupt`].
     #[error("waiting for an approval")]
@@ -64,6 +73,14 @@ impl NodeError {
     /// A fatal error with `message`.
     pub fn fatal(message: impl std::fmt::Display) -> Self {
         Self::Fatal(message.to_string())
+    }
+
+    /// A fatal error with a machine-readable `code`.
+    pub fn stopped(code: impl Into<String>, message: impl std::fmt::Display) -> Self {
+        Self::Stopped {
+            code: code.into(),
+            message: message.to_string(),
+        }
     }
 }
 
@@ -191,6 +208,9 @@ pub enum Event<E> {
         node: String,
         /// How many nodes the run finished before it.
         step: u32,
+        /// The branch of a parallel node it runs in, from 0 (`None` outside one).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        branch: Option<u32>,
     },
     /// A node returned its new state.
     NodeFinished {
@@ -198,6 +218,9 @@ pub enum Event<E> {
         node: String,
         /// How many nodes the run finished before it.
         step: u32,
+        /// The branch of a parallel node it runs in, from 0 (`None` outside one).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        branch: Option<u32>,
     },
     /// An attempt failed with a retryable error; another follows after the backoff.
     NodeRetrying {
@@ -207,6 +230,9 @@ pub enum Event<E> {
         attempt: u32,
         /// Its error.
         error: String,
+        /// The branch of a parallel node it runs in, from 0 (`None` outside one).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        branch: Option<u32>,
     },
     /// The run paused before `node` until an approval resumes it.
     Interrupted {
@@ -280,6 +306,7 @@ mod tests {
         let event: Event<&str> = Event::NodeStarted {
             node: "plan".into(),
             step: 2,
+            branch: None,
         };
         assert_eq!(
             serde_json::to_value(&event).expect("json"),

@@ -192,7 +192,12 @@ where
                 return Err(self.fail(&mut cursor, error).await);
             }
             let (node, number) = (step.name.to_string(), cursor.step);
-            emit(events, cancel, Event::NodeStarted { node, step: number }).await;
+            let started = Event::NodeStarted {
+                node,
+                step: number,
+                branch: None,
+            };
+            emit(events, cancel, started).await;
             let ctx = NodeContext {
                 run_id: cursor.run,
                 node: Arc::clone(&step.name),
@@ -205,7 +210,12 @@ where
             match attempt::execute(step, &cursor.state, ctx).await {
                 Ok(state) => {
                     let node = step.name.to_string();
-                    emit(events, cancel, Event::NodeFinished { node, step: number }).await;
+                    let finished = Event::NodeFinished {
+                        node,
+                        step: number,
+                        branch: None,
+                    };
+                    emit(events, cancel, finished).await;
                     let target = match route(step, &state) {
                         Ok(target) => target,
                         Err(error) => return Err(self.fail(&mut cursor, error).await),
@@ -238,6 +248,14 @@ where
                     tracing::info!(node = %step.name, "run cancelled");
                     let error = GraphError::Cancelled {
                         node: step.name.to_string(),
+                    };
+                    return Err(self.fail(&mut cursor, error).await);
+                }
+                Err(Failure::Stopped { code, message }) => {
+                    let error = GraphError::NodeStopped {
+                        node: step.name.to_string(),
+                        code,
+                        message,
                     };
                     return Err(self.fail(&mut cursor, error).await);
                 }

@@ -228,7 +228,9 @@ async fn a_timed_out_attempt_is_retried_and_then_succeeds() {
     let retried: Vec<_> = drain(&mut receiver)
         .into_iter()
         .filter_map(|event| match event {
-            Event::NodeRetrying { node, attempt, error } => Some((node, attempt, error)),
+            Event::NodeRetrying {
+                node, attempt, error, ..
+            } => Some((node, attempt, error)),
             _ => None,
         })
         .collect();
@@ -370,10 +372,12 @@ async fn events_arrive_in_order_with_the_nodes_own_events_between() {
     let started = |node: &str, step| Event::NodeStarted {
         node: node.to_owned(),
         step,
+        branch: None,
     };
     let finished = |node: &str, step| Event::NodeFinished {
         node: node.to_owned(),
         step,
+        branch: None,
     };
     assert_eq!(
         drain(&mut receiver),

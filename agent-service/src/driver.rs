@@ -280,4 +280,80 @@ mod tests {
             .await
             .expect("free again");
     }
+
+    /// The status events of a run: (node, phase, detail).
+    fn statuses(events: &[Event]) -> Vec<(String, Phase, String)> {
+        events
+            .iter()
+            .filter_map(|event| match event {
+                Event::Status { node, phase, detail } => Some((node.clone(), *phase, detail.clone())),
+                _ => None,
+            })
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn the_four_orchestration_patterns_show_in_the_runs_status_events() {
+        let world = world().await;
+        let events = answered(&world, |_| {}).await;
+        let statuses = statuses(&events);
+        let started_in = |detail: &str| -> Vec<&str> {
+            statuses
+                .iter()
+                .filter(|(_, phase, shown)| *phase == Phase::Started && shown == detail)
+                .map(|(node, ..)| node.as_str())
+                .collect()
+        };
+        // Pipeline: the main chain, in order.
+        assert_eq!(
+            started_in(""),
+            [
+                "load_memory",
+                "classify_mode",
+                "route",
+                "decompose",
+                "subtasks",
+                "respond",
+                "save_memory"
+            ]
+        );
+        // Supervisor (and reflective): in the first subtask the supervisor sends the wrong
+        // query back to the analyst, the result to the reviewer before the visualiser.
+        assert_eq!(
+            started_in("subtask 1"),
+            [
+                "classify",
+                "plan",
+                "supervisor",
+                "analyst",
+                "supervisor",
+                "analyst",
+                "supervisor",
+                "reviewer",
+                "supervisor",
+                "visualiser",
+                "supervisor"
+            ]
+        );
+        // A DIRECT subtask needs neither.
+        assert_eq!(started_in("subtask 2"), ["classify"]);
+        // Parallel: the second subtask began before the first had finished, both inside
+        // `subtasks`, and `respond` reports only after both.
+        let at = |node: &str, phase: Phase, detail: &str| {
+            statuses
+                .iter()
+                .position(|(name, seen, shown)| name == node && *seen == phase && shown == detail)
+                .unwrap_or_else(|| panic!("{node} {phase:?} {detail}: {statuses:?}"))
+        };
+        let second_began = at("classify", Phase::Started, "subtask 2");
+        let first_ended = statuses
+            .iter()
+            .rposition(|(_, _, shown)| shown == "subtask 1")
+            .expect("the first subtask");
+        assert!(second_began < first_ended, "the subtasks overlap: {statuses:?}");
+        assert!(at("subtasks", Phase::Started, "") < at("classify", Phase::Started, "subtask 1"));
+        assert!(first_ended < at("subtasks", Phase::Finished, ""));
+        // Reflective: every result is reviewed before it is reported.
+        assert!(at("reviewer", Phase::Finished, "subtask 1") < at("respond", Phase::Started, ""));
+    }
 }

@@ -18,8 +18,13 @@ pub(super) enum Failure {
     Cancelled,
     /// The node asked for an approval, with this prompt.
     Interrupt(Value),
-    /// A fatal error, or the last of the attempts failed.
-    Failed { attempts: u32, message: String },
+    /// A fatal error, or the last of the attempts failed (`retryable`: with a retryable
+    /// error).
+    Failed {
+        attempts: u32,
+        message: String,
+        retryable: bool,
+    },
     /// The node stopped the run with a code.
     Stopped { code: String, message: String },
 }
@@ -52,6 +57,7 @@ pub(super) async fn execute<S: Clone, E>(step: &Step<S, E>, state: &S, ctx: Node
                 return Err(Failure::Failed {
                     attempts: attempt,
                     message,
+                    retryable: false,
                 });
             }
             Err(NodeError::Stopped { code, message }) => return Err(Failure::Stopped { code, message }),
@@ -61,6 +67,7 @@ pub(super) async fn execute<S: Clone, E>(step: &Step<S, E>, state: &S, ctx: Node
             return Err(Failure::Failed {
                 attempts: attempt,
                 message,
+                retryable: true,
             });
         }
         tracing::warn!(node = %step.name, attempt, error = %message, "node attempt failed; retrying");
@@ -69,7 +76,7 @@ pub(super) async fn execute<S: Clone, E>(step: &Step<S, E>, state: &S, ctx: Node
             node,
             attempt,
             error: message,
-            branch: None,
+            branch: ctx.branch,
         };
         emit(&ctx.events, &cancel, retrying).await;
         tokio::select! {

@@ -6,9 +6,12 @@ use std::collections::{HashMap, HashSet, VecDeque};
 use std::future::Future;
 use std::sync::Arc;
 
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+
 use super::checkpoint::Checkpoints;
 use super::node::{FnNode, Node, NodeContext, NodeError, Policy};
-use super::parallel::{self, Parallel};
+use super::parallel::Parallel;
 use super::run::{Edge, Graph, Router, Step, Target};
 use super::{END, GraphError};
 
@@ -33,6 +36,8 @@ pub struct GraphBuilder<S, E = ()> {
     interrupts: Vec<String>,
     max_steps: u32,
     checkpoints: Option<Checkpoints>,
+    /// The first mistake found while declaring (a refused branch graph), which
+    /// [`build`](Self::build) reports.
     invalid: Option<GraphError>,
 }
 
@@ -78,27 +83,27 @@ where
         self.node(name, FnNode(node))
     }
 
-    /// Adds a parallel node (fan-out, fan-in): it calls `split` on the state, runs `branch`
-    /// once per item, concurrently, and calls `merge` with the branches' final states in
-    /// the items' order (see the `parallel` module). Like any node it needs its one outgoing
-    /// edge. A branch graph with interrupts is refused by [`build`](Self::build).
+    /// Adds a parallel node `name` (fan-out, fan-in): when it runs, it calls `split` on the
+    /// state, runs `branch` once per item, concurrently, and calls `merge` on the state with
+    /// the branches' final states in the items' order (no branch runs for no items; `merge`
+    /// then gets an empty `Vec`). The first branch that fails cancels the others and fails
+    /// the node; see the `parallel` module. Like any node it needs its one outgoing edge.
+    /// [`build`](Self::build) refuses a `branch` that pauses for approvals
+    /// ([`interrupt_before`](Self::interrupt_before)) or keeps checkpoints.
     pub fn parallel<T, F, M>(mut self, name: impl Into<String>, branch: Graph<T, E>, split: F, merge: M) -> Self
     where
-        T: serde::Serialize + serde::de::DeserializeOwned + Clone + Send + Sync + 'static,
+        T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
         F: Fn(&S) -> Vec<T> + Send + Sync + 'static,
         M: Fn(&mut S, Vec<T>) + Send + Sync + 'static,
     {
         let name = name.into();
-        if let Err(error) = parallel::check_branch(&name, &branch) {
-            self.invalid.get_or_insert(error);
+        match Parallel::new(&name, branch, Box::new(split), Box::new(merge)) {
+            Ok(node) => self.node(name, node),
+            Err(error) => {
+                self.invalid.get_or_insert(error);
+                self
+            }
         }
-        let node = parallel::node(Parallel {
-            branch,
-            split: Box::new(split),
-            merge: Box::new(merge),
-        });
-        self.nodes.push((name, node));
-        self
     }
 
     /// Runs `name` under `policy` instead of the default one.
@@ -167,7 +172,8 @@ where
 
     /// Checks the graph: an entry, unique and unreserved names, edges and routes between
     /// known nodes, exactly one outgoing edge per node, every node reachable from the
-    /// entry, a budget of at least one step.
+    /// entry, a budget of at least one step, branch graphs of parallel nodes that neither
+    /// pause nor keep checkpoints.
     pub fn build(self) -> Result<Graph<S, E>, GraphError> {
         if let Some(invalid) = self.invalid {
             return Err(invalid);

@@ -43,9 +43,14 @@ pub enum GraphError {
     /// Nodes no path from the entry reaches.
     #[error("nodes unreachable from the entry: {}", .0.join(", "))]
     Unreachable(Vec<String>),
-    /// A parallel node's branch graph pauses for approvals, which a branch cannot.
-    #[error("the branch graph of the parallel node `{0}` has interrupts")]
+    /// A parallel node's branch graph pauses before a node (`interrupt_before`): a branch
+    /// cannot wait for an approval.
+    #[error("the branch graph of the parallel node `{0}` pauses for approvals, which a branch cannot")]
     InterruptInBranch(String),
+    /// A parallel node's branch graph keeps checkpoints: a branch is part of its parent's
+    /// step, which the parent's checkpoints cover.
+    #[error("the branch graph of the parallel node `{0}` keeps checkpoints of its own, which a branch cannot")]
+    CheckpointsInBranch(String),
     /// The step budget is zero.
     #[error("the step budget must allow at least one node")]
     ZeroStepBudget,
@@ -75,6 +80,8 @@ pub enum GraphError {
         attempts: u32,
         /// The last error.
         message: String,
+        /// Whether the last error was retryable (the attempts ran out) rather than fatal.
+        retryable: bool,
     },
     /// A node stopped the run with a machine-readable `code` ([`NodeError::Stopped`](super::NodeError::Stopped)).
     #[error("node `{node}` stopped the run ({code}): {message}")]

@@ -10,6 +10,9 @@
 //!   [`NodeError`]: retryable, fatal, or an interrupt asking for approval.
 //! - Every node has exactly one outgoing edge: static (to a node or [`END`]) or conditional
 //!   (a router function of the state returns a label, mapped to a node or [`END`]).
+//! - Fan-out and fan-in are a node too: [`GraphBuilder::parallel`] runs a branch graph once
+//!   per item its split function makes of the state, concurrently, and merges the branches'
+//!   final states back in order (see `parallel`); branches have loops and edges of their own.
 //! - [`GraphBuilder::build`] checks the shape once (unknown, duplicate, unreachable nodes,
 //!   nodes without an edge, routes to unknown nodes, ...), so a run only meets the errors
 //!   of its nodes, its budget, and a router returning an unmapped label.
@@ -21,7 +24,10 @@
 //!   child token in its context to hand to queries and HTTP calls (cancelled too when an
 //!   attempt times out).
 //! - Events go to a `tokio::sync::mpsc::Sender<Event<E>>`: node started, finished,
-//!   retrying, interrupted, and the node's own events of type `E`.
+//!   retrying (with the branch index inside a parallel node), interrupted, and the node's
+//!   own events of type `E`.
+//! - A node may stop the run with a machine-readable code ([`NodeError::stopped`], reported
+//!   as [`GraphError::NodeStopped`]) for its caller to pass on.
 //!
 //! # Persistence and guarantees
 //!
@@ -40,6 +46,10 @@
 //! when this process dies, but a crash of the PostgreSQL server itself can lose the last
 //! fraction of a second of them, and the run then resumes from an earlier one. Every other
 //! write (waiting, done, failed, cancelled, resumed) is durable before the call returns.
+//!
+//! A parallel node's branches keep no checkpoints: the checkpoint after the node holds the
+//! merged state, and on resume a parallel node that had not finished runs all its branches
+//! again, the ones that had finished too (at least once, like any node).
 //!
 //! [`Graph::resume`] continues from the latest checkpoint: the state after the last finished
 //! node, at the next node. The node that was running when a process died (or when the run

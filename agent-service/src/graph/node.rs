@@ -49,11 +49,12 @@ pub enum NodeError {
     /// A failure another attempt would repeat: the run fails at once.
     #[error("{0}")]
     Fatal(String),
-    /// Like [`Fatal`](Self::Fatal), with a machine-readable code the run's caller reports
-    /// ([`GraphError::NodeStopped`](super::GraphError::NodeStopped)).
+    /// Like [`Fatal`](Self::Fatal) (never retried), with a machine-readable code that
+    /// tells the run's caller why it stopped: the run fails with
+    /// [`GraphError::NodeStopped`](super::GraphError::NodeStopped).
     #[error("{message}")]
     Stopped {
-        /// Why, for machines.
+        /// Why, for machines (`budget_exceeded`, `llm_failed`, ...).
         code: String,
         /// Why, for people.
         message: String,
@@ -75,7 +76,8 @@ impl NodeError {
         Self::Fatal(message.to_string())
     }
 
-    /// A fatal error with a machine-readable `code`.
+    /// An error that stops the run (never retried) with a machine-readable `code` and
+    /// `message`.
     pub fn stopped(code: impl Into<String>, message: impl std::fmt::Display) -> Self {
         Self::Stopped {
             code: code.into(),
@@ -93,6 +95,9 @@ pub struct NodeContext<E> {
     pub(super) cancel: CancellationToken,
     pub(super) events: mpsc::Sender<Event<E>>,
     pub(super) approval: Option<Value>,
+    /// The branch of a parallel node this node runs in (`None` outside one), which marks
+    /// the engine's events.
+    pub(super) branch: Option<u32>,
 }
 
 impl<E> Clone for NodeContext<E> {
@@ -105,6 +110,7 @@ impl<E> Clone for NodeContext<E> {
             cancel: self.cancel.clone(),
             events: self.events.clone(),
             approval: self.approval.clone(),
+            branch: self.branch,
         }
     }
 }
@@ -273,6 +279,7 @@ mod tests {
             cancel: CancellationToken::new(),
             events,
             approval,
+            branch: None,
         }
     }
 
@@ -311,6 +318,15 @@ mod tests {
         assert_eq!(
             serde_json::to_value(&event).expect("json"),
             serde_json::json!({"type": "node_started", "data": {"node": "plan", "step": 2}})
+        );
+        let in_branch: Event<&str> = Event::NodeFinished {
+            node: "plan".into(),
+            step: 0,
+            branch: Some(1),
+        };
+        assert_eq!(
+            serde_json::to_value(&in_branch).expect("json"),
+            serde_json::json!({"type": "node_finished", "data": {"node": "plan", "step": 0, "branch": 1}})
         );
         assert_eq!(
             serde_json::to_value(Event::Custom("hi")).expect("json"),

@@ -1,6 +1,7 @@
 //! Running a built graph: the loop that runs each node (through `attempt`), routes to the
 //! next one, checkpoints, and stops on the end, an interrupt, an error, the step budget or
-//! cancellation; and [`Graph::resume`], which re-enters that loop from a checkpoint.
+//! cancellation; [`Graph::resume`], which re-enters that loop from a checkpoint; and the
+//! runs of a parallel node's branches, which go through the same loop without checkpoints.
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
@@ -70,6 +71,8 @@ pub enum Outcome<S> {
 /// Where a run stands between two nodes.
 struct Cursor<S> {
     run: RunId,
+    /// The branch of a parallel node this run is (`None` for a run of its own).
+    branch: Option<u32>,
     /// Nodes finished so far.
     step: u32,
     next: Arc<str>,
@@ -97,6 +100,7 @@ where
     ) -> Result<Outcome<S>, GraphError> {
         let mut cursor = Cursor {
             run,
+            branch: None,
             step: 0,
             next: Arc::clone(&self.entry),
             state,
@@ -150,6 +154,7 @@ where
         tracing::info!(step = latest.step, node = %next, "resuming");
         let cursor = Cursor {
             run,
+            branch: None,
             step: latest.step,
             next,
             state: serde_json::from_value(latest.state.clone())?,
@@ -157,6 +162,29 @@ where
             latest: Some(latest),
         };
         self.drive(cursor, &cancel, &events).await
+    }
+
+    /// Runs the graph as branch `index` of a parallel node in run `run`: from its entry
+    /// with `state`, its engine events marked with `index`, without checkpoints (a branch
+    /// graph has none, and no interrupts: see [`GraphBuilder::parallel`](super::GraphBuilder::parallel)).
+    pub(super) async fn run_branch(
+        &self,
+        run: RunId,
+        index: u32,
+        state: S,
+        cancel: &CancellationToken,
+        events: &mpsc::Sender<Event<E>>,
+    ) -> Result<Outcome<S>, GraphError> {
+        let cursor = Cursor {
+            run,
+            branch: Some(index),
+            step: 0,
+            next: Arc::clone(&self.entry),
+            state,
+            approval: None,
+            latest: None,
+        };
+        self.drive(cursor, cancel, events).await
     }
 
     fn step(&self, name: &str, run: RunId) -> Result<Arc<str>, GraphError> {
@@ -195,7 +223,7 @@ where
             let started = Event::NodeStarted {
                 node,
                 step: number,
-                branch: None,
+                branch: cursor.branch,
             };
             emit(events, cancel, started).await;
             let ctx = NodeContext {
@@ -206,6 +234,7 @@ where
                 cancel: cancel.clone(),
                 events: events.clone(),
                 approval: cursor.approval.clone(),
+                branch: cursor.branch,
             };
             match attempt::execute(step, &cursor.state, ctx).await {
                 Ok(state) => {
@@ -213,7 +242,7 @@ where
                     let finished = Event::NodeFinished {
                         node,
                         step: number,
-                        branch: None,
+                        branch: cursor.branch,
                     };
                     emit(events, cancel, finished).await;
                     let target = match route(step, &state) {
@@ -259,11 +288,16 @@ where
                     };
                     return Err(self.fail(&mut cursor, error).await);
                 }
-                Err(Failure::Failed { attempts, message }) => {
+                Err(Failure::Failed {
+                    attempts,
+                    message,
+                    retryable,
+                }) => {
                     let error = GraphError::NodeFailed {
                         node: step.name.to_string(),
                         attempts,
                         message,
+                        retryable,
                     };
                     return Err(self.fail(&mut cursor, error).await);
                 }
@@ -320,7 +354,8 @@ where
             _ => Status::Failed,
         };
         let message = error.to_string();
-        if status == Status::Failed {
+        // A branch's failure is its parallel node's, logged when the parent run fails.
+        if status == Status::Failed && cursor.branch.is_none() {
             tracing::warn!(error = %message, "run failed");
         }
         let marked = self
@@ -343,12 +378,15 @@ where
         events: &mpsc::Sender<Event<E>>,
     ) -> Outcome<S> {
         let node = cursor.next.to_string();
-        tracing::info!(node = %node, "run waiting for an approval");
-        let interrupted = Event::Interrupted {
-            node: node.clone(),
-            prompt: prompt.clone(),
-        };
-        emit(events, cancel, interrupted).await;
+        // A branch cannot wait: its parallel node fails instead, so nobody is told to approve.
+        if cursor.branch.is_none() {
+            tracing::info!(node = %node, "run waiting for an approval");
+            let interrupted = Event::Interrupted {
+                node: node.clone(),
+                prompt: prompt.clone(),
+            };
+            emit(events, cancel, interrupted).await;
+        }
         Outcome::Waiting {
             node,
             prompt,

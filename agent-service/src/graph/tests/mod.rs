@@ -2,6 +2,7 @@
 //! policies, cancellation, events) and runs with real PostgreSQL and Redis (`store`).
 
 mod build;
+mod parallel;
 mod store;
 
 use std::future::Future;
@@ -249,7 +250,7 @@ async fn exhausted_retries_fail_the_run_with_the_last_error() {
         .expect("valid graph");
     let error = run(&graph).await.expect_err("every attempt fails");
     assert!(
-        matches!(&error, GraphError::NodeFailed { node, attempts: 3, message } if node == "fetch" && message == "flake 3"),
+        matches!(&error, GraphError::NodeFailed { node, attempts: 3, message, retryable: true } if node == "fetch" && message == "flake 3"),
         "{error:?}"
     );
 }
@@ -286,7 +287,17 @@ async fn a_fatal_error_is_not_retried() {
         .build()
         .expect("valid graph");
     let error = run(&graph).await.expect_err("fatal");
-    assert!(matches!(error, GraphError::NodeFailed { attempts: 1, .. }), "{error:?}");
+    assert!(
+        matches!(
+            error,
+            GraphError::NodeFailed {
+                attempts: 1,
+                retryable: false,
+                ..
+            }
+        ),
+        "{error:?}"
+    );
     assert_eq!(tries.load(Ordering::SeqCst), 1);
 }
 

@@ -11,7 +11,7 @@ use super::*;
 
 /// One test's database and Redis prefix; every `checkpoints()` is a new instance (its own
 /// pool and cache), as a restarted process would have.
-struct Store {
+pub(super) struct Store {
     db: TestDb,
     pool: PgPool,
     redis: ConnectionManager,
@@ -19,7 +19,7 @@ struct Store {
 }
 
 impl Store {
-    async fn new() -> Self {
+    pub(super) async fn new() -> Self {
         let db = TestDb::create().await;
         let pool = sextant_common::connect::postgres(&db.url, 4).await.expect("connect");
         sqlx::migrate!().run(&pool).await.expect("migrate");
@@ -33,7 +33,7 @@ impl Store {
         }
     }
 
-    async fn checkpoints(&self) -> Checkpoints {
+    pub(super) async fn checkpoints(&self) -> Checkpoints {
         let pool = sextant_common::connect::postgres(&self.db.url, 2)
             .await
             .expect("connect");
@@ -454,6 +454,45 @@ async fn a_failed_run_records_its_error_on_the_latest_checkpoint() {
     assert!(
         matches!(resumed, Err(GraphError::StepBudgetExceeded { limit: 3, .. })),
         "the budget counts across resumes: {resumed:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_stopped_node_ends_the_run_at_once_with_its_code_recorded_as_failed() {
+    let store = Store::new().await;
+    let checkpoints = store.checkpoints().await;
+    let tries = Arc::new(AtomicU32::new(0));
+    let counted = Arc::clone(&tries);
+    let graph = GraphBuilder::new()
+        .node("plan", visit("plan"))
+        .node_fn("answer", move |_: Trail, _: NodeContext<String>| {
+            counted.fetch_add(1, Ordering::SeqCst);
+            async { Err(NodeError::stopped("budget_exceeded", "the token budget is spent")) }
+        })
+        .policy("answer", retry_policy(5))
+        .entry("plan")
+        .edge("plan", "answer")
+        .edge("answer", END)
+        .checkpoints(checkpoints.clone())
+        .build()
+        .expect("valid graph");
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    let error = graph
+        .run(run, Trail::default(), CancellationToken::new(), sender)
+        .await
+        .expect_err("stopped");
+    assert!(
+        matches!(&error, GraphError::NodeStopped { node, code, message }
+            if node == "answer" && code == "budget_exceeded" && message == "the token budget is spent"),
+        "{error:?}"
+    );
+    assert_eq!(tries.load(Ordering::SeqCst), 1, "a stop is never retried");
+    let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!((latest.step, latest.status), (1, Status::Failed));
+    assert_eq!(
+        latest.error.as_deref(),
+        Some("node `answer` stopped the run (budget_exceeded): the token budget is spent")
     );
 }
 

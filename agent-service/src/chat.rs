@@ -197,6 +197,10 @@ mod tests {
 
     /// The chat over a test world's stores and provider.
     fn chat_of(world: &World) -> Chat {
+        chat_with(world, Budgets::default())
+    }
+
+    fn chat_with(world: &World, budgets: Budgets) -> Chat {
         let deps = &world.deps;
         Chat::new(
             world.runs.clone(),
@@ -207,7 +211,7 @@ mod tests {
             RunLimits {
                 query: deps.limits,
                 max_steps: deps.max_steps,
-                budgets: Budgets::default(),
+                budgets,
             },
         )
         .expect("a valid graph")
@@ -269,5 +273,53 @@ mod tests {
         assert_eq!(count(&world.pool, "SELECT count(*) FROM runs").await, 0);
         assert_eq!(count(&world.pool, "SELECT count(*) FROM checkpoints").await, 0);
         assert!(chat.memories.load(&deps.scope).await.expect("memory").turns.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_runs_budget_is_the_smaller_of_its_own_and_what_is_left_of_its_users_day() {
+        let world = world(Scripted::new(Route::Exploratory, 0)).await;
+        let scope = world.deps.scope.clone();
+        let record = |cost: f64, age: &'static str| {
+            let pool = world.pool.clone();
+            let user = scope.user.0;
+            async move {
+                sqlx::query(sqlx::AssertSqlSafe(format!(
+                    "INSERT INTO runs (id, user_id, session_id, file_id, question, dataset, status, cost_usd, created_at) \
+                     VALUES (gen_random_uuid(), $1, gen_random_uuid(), 'f', 'q', '{{}}', 'finished', $2, now() - interval '{age}')"
+                )))
+                .bind(user)
+                .bind(cost)
+                .execute(&pool)
+                .await
+                .expect("a past run");
+            }
+        };
+        record(0.75, "0 seconds").await;
+        record(100.0, "2 days").await;
+        let unlimited = chat_of(&world);
+        assert_eq!(unlimited.budget(&scope).await.expect("budget"), None);
+        let daily = chat_with(
+            &world,
+            Budgets {
+                run_usd: None,
+                user_daily_usd: Some(1.0),
+            },
+        );
+        let left = daily.budget(&scope).await.expect("budget").expect("a limit");
+        assert!((left - 0.25).abs() < 1e-9, "only today's spending counts: {left}");
+        let both = chat_with(
+            &world,
+            Budgets {
+                run_usd: Some(0.1),
+                user_daily_usd: Some(1.0),
+            },
+        );
+        assert_eq!(both.budget(&scope).await.expect("budget"), Some(0.1));
+        record(5.0, "0 seconds").await;
+        assert_eq!(
+            daily.budget(&scope).await.expect("budget"),
+            Some(0.0),
+            "spent: nothing is left"
+        );
     }
 }

@@ -41,14 +41,9 @@ pub struct Turn {
 /// Everything remembered about one conversation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Memory {
-    /// The turns, oldest first.
+    /// The turns, oldest first. (What an analyst keeps beyond the answer, such as the
+    /// offline analyst's reading of a question for follow-ups, is in each turn's notes.)
     pub turns: Vec<Turn>,
-    /// Preferences the user stated ("always show charts", ...).
-    #[serde(default)]
-    pub preferences: BTreeMap<String, String>,
-    /// A question the analyst suggested and the user may accept with "yes".
-    #[serde(default)]
-    pub pending_suggestion: Option<String>,
 }
 
 /// The memory store.
@@ -93,32 +88,27 @@ impl Memories {
         Ok(memory)
     }
 
-    /// Appends `turn` (and the analyst's new suggestion) to the memory of `scope` in one
-    /// statement, then refreshes the cache; a turn of a run already remembered is not
-    /// appended again. Returns the memory.
+    /// Appends `turn` to the memory of `scope` in one statement, then refreshes the cache;
+    /// a turn of a run already remembered is not appended again. Returns the memory.
     #[tracing::instrument(skip_all, fields(user_id = %scope.user.0, session_id = %scope.session.0))]
-    pub async fn append(&self, scope: &Scope, turn: Turn, pending_suggestion: Option<String>) -> Result<Memory, Error> {
+    pub async fn append(&self, scope: &Scope, turn: Turn) -> Result<Memory, Error> {
         let run_id = turn.run_id.clone();
         let turn = serde_json::to_value(&turn)?;
-        let suggestion = serde_json::to_value(&pending_suggestion)?;
         let appended: Option<sqlx::types::Json<Memory>> = sqlx::query_scalar(
             "INSERT INTO memories (user_id, session_id, file_id, data) \
-             VALUES ($1, $2, $3, jsonb_build_object('turns', jsonb_build_array($4::jsonb), \
-                     'preferences', '{}'::jsonb, 'pending_suggestion', $5::jsonb)) \
+             VALUES ($1, $2, $3, jsonb_build_object('turns', jsonb_build_array($4::jsonb))) \
              ON CONFLICT (user_id, session_id, file_id) DO UPDATE SET \
-               data = jsonb_set(jsonb_set(memories.data, '{turns}', \
+               data = jsonb_set(memories.data, '{turns}', \
                         COALESCE(memories.data->'turns', '[]'::jsonb) || jsonb_build_array($4::jsonb)), \
-                        '{pending_suggestion}', $5::jsonb), \
                updated_at = now() \
-             WHERE $6::text IS NULL OR NOT COALESCE(memories.data->'turns', '[]'::jsonb) \
-                   @> jsonb_build_array(jsonb_build_object('run_id', $6::text)) \
+             WHERE $5::text IS NULL OR NOT COALESCE(memories.data->'turns', '[]'::jsonb) \
+                   @> jsonb_build_array(jsonb_build_object('run_id', $5::text)) \
              RETURNING data",
         )
         .bind(scope.user.0)
         .bind(scope.session.0)
         .bind(&scope.file.0)
         .bind(turn)
-        .bind(suggestion)
         .bind(run_id)
         .fetch_optional(&self.pool)
         .await?;
@@ -220,16 +210,13 @@ mod tests {
         let memories = store(&db).await;
         let scope = scope("f");
         memories.load(&scope).await.expect("load caches the empty memory");
-        memories.append(&scope, turn("first"), None).await.expect("append");
-        let after = memories
-            .append(&scope, turn("second"), Some("and by region?".into()))
-            .await;
+        memories.append(&scope, turn("first")).await.expect("append");
+        let after = memories.append(&scope, turn("second")).await;
         let after = after.expect("append");
         assert_eq!(
             after.turns.iter().map(|t| t.question.as_str()).collect::<Vec<_>>(),
             ["first", "second"]
         );
-        assert_eq!(after.pending_suggestion.as_deref(), Some("and by region?"));
         assert_eq!(memories.load(&scope).await.expect("cached"), after);
         // As if Redis were flushed: the memory comes back from PostgreSQL.
         memories.cache.delete(&cache_key(&scope)).await;
@@ -241,7 +228,7 @@ mod tests {
         let db = TestDb::create().await;
         let memories = store(&db).await;
         for file in ["a", "b", "c"] {
-            memories.append(&scope(file), turn(file), None).await.expect("append");
+            memories.append(&scope(file), turn(file)).await.expect("append");
         }
         memories.delete(&scope("a")).await.expect("delete");
         assert!(memories.load(&scope("a")).await.expect("load").turns.is_empty());
@@ -265,13 +252,10 @@ mod tests {
             run_id: Some(run.into()),
             ..turn(question)
         };
-        memories
-            .append(&scope, of_run("first", "run-1"), None)
-            .await
-            .expect("append");
-        let again = memories.append(&scope, of_run("first", "run-1"), None).await;
+        memories.append(&scope, of_run("first", "run-1")).await.expect("append");
+        let again = memories.append(&scope, of_run("first", "run-1")).await;
         assert_eq!(again.expect("append again").turns.len(), 1, "the same run once");
-        let next = memories.append(&scope, of_run("second", "run-2"), None).await;
+        let next = memories.append(&scope, of_run("second", "run-2")).await;
         assert_eq!(next.expect("append").turns.len(), 2);
         assert_eq!(memories.load(&scope).await.expect("load").turns.len(), 2);
     }

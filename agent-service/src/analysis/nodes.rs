@@ -216,7 +216,7 @@ pub async fn save_memory(
     };
     analyst
         .memories
-        .append(&state.scope, turn, None)
+        .append(&state.scope, turn)
         .await
         .map_err(NodeError::retryable)?;
     Ok(state)

@@ -62,11 +62,17 @@ export interface Usage {
   costUsd: number;
 }
 
-/** The tokens and cost of the answer, summed over its usage events; null when none. */
+/**
+ * The tokens and cost of the answer: the run's total (the usage event without a `node`)
+ * once it came, else the sum of the nodes' usage events so far; null when none.
+ */
 export function answerUsage(events: readonly AnswerEvent[]): Usage | null {
+  const usages = events.filter(
+    (event): event is Extract<AnswerEvent, { type: 'usage' }> => event.type === 'usage',
+  );
+  const total = usages.filter((event) => !event.data.node);
   let usage: Usage | null = null;
-  for (const event of events) {
-    if (event.type !== 'usage') continue;
+  for (const event of total.length > 0 ? total.slice(-1) : usages) {
     usage ??= { inputTokens: 0, outputTokens: 0, costUsd: 0 };
     usage.inputTokens += event.data.input_tokens || 0;
     usage.outputTokens += event.data.output_tokens || 0;

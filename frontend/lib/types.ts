@@ -97,7 +97,7 @@ export type AnswerEvent =
   | { type: 'table'; data: TableData }
   | { type: 'chart'; data: { spec: Record<string, unknown> | null } }
   | { type: 'image'; data: { mime_type: string; data: string } }
-  | { type: 'usage'; data: { input_tokens: number; output_tokens: number; cost_usd: number } }
+  | { type: 'usage'; data: { input_tokens: number; output_tokens: number; cost_usd: number; node?: string } }
   | { type: 'error'; data: { code: string; message: string } }
   | { type: 'done'; data: { run_id: string } };
 

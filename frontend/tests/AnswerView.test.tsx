@@ -32,6 +32,12 @@ describe('answerBlocks', () => {
   it('sums usage', () => {
     expect(answerUsage(events)).toEqual({ inputTokens: 1200, outputTokens: 30, costUsd: 0.0012 });
     expect(answerUsage([])).toBeNull();
+    const perNode = (node: string, tokens: number) =>
+      ({ type: 'usage', data: { input_tokens: tokens, output_tokens: 1, cost_usd: 0.5, node } }) as const;
+    const live = [perNode('route', 10), perNode('respond', 20)];
+    expect(answerUsage(live)).toEqual({ inputTokens: 30, outputTokens: 2, costUsd: 1 });
+    const ended = [...live, { type: 'usage', data: { input_tokens: 30, output_tokens: 2, cost_usd: 1 } } as const];
+    expect(answerUsage(ended)).toEqual({ inputTokens: 30, outputTokens: 2, costUsd: 1 });
   });
 });
 

@@ -50,6 +50,10 @@ pub struct Config {
     /// Deadline of each query, in milliseconds; default 30000.
     #[arg(long, env = "AGENT_QUERY_TIMEOUT_MS", default_value_t = 30_000)]
     pub query_timeout_ms: u64,
+    /// Queries run at once at most (a query waits for its turn within its own deadline);
+    /// default 2.
+    #[arg(long, env = "AGENT_MAX_CONCURRENT_QUERIES", default_value_t = crate::sql::MAX_CONCURRENT_QUERIES)]
+    pub max_concurrent_queries: usize,
     /// Datasets whose query plans stay cached; default 16.
     #[arg(long, env = "AGENT_DATASET_CACHE", default_value_t = 16)]
     pub dataset_cache: usize,

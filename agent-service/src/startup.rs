@@ -127,7 +127,7 @@ impl Application {
             Runs::new(pool.clone(), Duration::from_millis(config.disconnect_grace_ms)),
             Memories::new(pool.clone(), cache.clone()),
             Checkpoints::new(pool, cache),
-            Datasets::new(config.dataset_cache),
+            Datasets::new(config.dataset_cache).with_max_concurrent_queries(config.max_concurrent_queries),
             Arc::clone(&provider),
             RunLimits {
                 query: Limits {

@@ -73,6 +73,7 @@ pub fn config(peers: Peers<'_>) -> crate::Config {
         jwt_audience: "sextant".into(),
         query_max_rows: 1_000,
         query_timeout_ms: 30_000,
+        max_concurrent_queries: crate::sql::MAX_CONCURRENT_QUERIES,
         dataset_cache: 4,
         max_steps: crate::analysis::MAX_STEPS,
         disconnect_grace_ms: 1_000,

@@ -32,7 +32,7 @@ pub use anthropic::Anthropic;
 pub use breaker::{Breaker, BreakerState};
 pub use openai::OpenAi;
 pub use reply::Reply;
-pub use transport::{RetryPolicy, Transport};
+pub use transport::{RetryPolicy, Transport, install_crypto};
 
 /// One call to a model.
 #[derive(Debug, Clone, PartialEq)]

@@ -20,6 +20,14 @@ const MAX_ERROR_CHARS: usize = 300;
 
 type Events = Pin<Box<dyn Stream<Item = Result<Event, EventStreamError<reqwest::Error>>> + Send>>;
 
+/// Makes ring the process's TLS crypto provider, once: reqwest is built without a default
+/// one (its default, aws-lc, needs cmake), and every `reqwest::Client` of the process (the
+/// model clients, the gateway tests' client) needs one before it is built.
+pub fn install_crypto() {
+    // Err only when a provider is installed already: that one is kept.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
 /// Reads one provider's stream format.
 pub trait Parser: Default + Send + 'static {
     /// The chunks one event carries.
@@ -98,9 +106,7 @@ impl Transport {
         retry: RetryPolicy,
         breaker: Breaker,
     ) -> Result<Self, reqwest::Error> {
-        // reqwest is built without a default crypto provider (aws-lc needs cmake); ring is
-        // the one this workspace already compiles. Installing twice is harmless.
-        let _ = rustls::crypto::ring::default_provider().install_default();
+        install_crypto();
         let client = reqwest::Client::builder().connect_timeout(connect_timeout).build()?;
         Ok(Self {
             client,

@@ -22,6 +22,7 @@ use hashlink::LruCache;
 use polars::prelude::*;
 use serde::{Deserialize, Serialize};
 use sextant_dataset::{Inference, dates, json};
+use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 use super::{DatasetFormat, SqlError, first_line};
@@ -34,6 +35,11 @@ pub const IN_MEMORY_MAX_BYTES: u64 = 128 * 1024 * 1024;
 
 /// Files whose columns' values are kept (a few kilobytes each).
 const VALUES_CACHED: usize = 256;
+
+/// Queries whose Polars work may run at once, by default: each can keep every core busy
+/// (Polars' pool is shared), and one whose caller stopped waiting keeps its place until
+/// Polars has really stopped (see `run.rs`).
+pub const MAX_CONCURRENT_QUERIES: usize = 2;
 
 /// A text column to read as dates, in the format file-service recognised it in
 /// (its profile's `date_range.format`, a strftime pattern such as `%d/%m/%Y`).
@@ -99,8 +105,8 @@ pub(super) struct Opened {
     pub in_memory: bool,
 }
 
-/// A bounded cache of datasets' frames, least recently used first out. Cloning it is
-/// cheap and shares the cache.
+/// A bounded cache of datasets' frames, least recently used first out, and the permits
+/// queries over them run with. Cloning it is cheap and shares both.
 #[derive(Clone)]
 pub struct Datasets {
     cache: Arc<Mutex<LruCache<Uuid, Opened>>>,
@@ -108,17 +114,53 @@ pub struct Datasets {
     /// files never change, so it is read once per file.
     values: Arc<Mutex<LruCache<Uuid, Values>>>,
     in_memory_max_bytes: u64,
+    /// One permit per query that may run at once.
+    queries: Arc<Semaphore>,
+    max_queries: usize,
 }
 
 impl Datasets {
     /// A cache holding at most `capacity` datasets (at least one); files up to
-    /// [`IN_MEMORY_MAX_BYTES`] are kept in memory.
+    /// [`IN_MEMORY_MAX_BYTES`] are kept in memory; [`MAX_CONCURRENT_QUERIES`] queries run
+    /// at once.
     pub fn new(capacity: usize) -> Self {
         Self {
             cache: Arc::new(Mutex::new(LruCache::new(capacity.max(1)))),
             values: Arc::new(Mutex::new(LruCache::new(VALUES_CACHED))),
             in_memory_max_bytes: IN_MEMORY_MAX_BYTES,
+            queries: Arc::new(Semaphore::new(MAX_CONCURRENT_QUERIES)),
+            max_queries: MAX_CONCURRENT_QUERIES,
         }
+    }
+
+    /// Lets at most `queries` queries (at least one) run at once; the others wait for a
+    /// place within their own deadline. Call it before cloning: clones made before share
+    /// the previous limit.
+    pub fn with_max_concurrent_queries(self, queries: usize) -> Self {
+        let queries = queries.clamp(1, Semaphore::MAX_PERMITS);
+        Self {
+            queries: Arc::new(Semaphore::new(queries)),
+            max_queries: queries,
+            ..self
+        }
+    }
+
+    /// Queries holding a place: running, or stopping after their caller stopped waiting.
+    pub fn running_queries(&self) -> usize {
+        self.max_queries.saturating_sub(self.queries.available_permits())
+    }
+
+    /// Waits until no query holds a place (none runs, none is still stopping); queries
+    /// asked for meanwhile wait behind it.
+    pub async fn until_idle(&self) {
+        let all = u32::try_from(self.max_queries).unwrap_or(u32::MAX);
+        // The semaphore is never closed, so the wait cannot fail.
+        let _all = self.queries.acquire_many(all).await;
+    }
+
+    /// Waits for a place to run a query in; the place is given back when the permit drops.
+    pub(super) async fn query_permit(&self) -> Result<OwnedSemaphorePermit, AcquireError> {
+        Arc::clone(&self.queries).acquire_owned().await
     }
 
     /// What the columns of `file_id` hold, when read before.

@@ -4,14 +4,19 @@
 //! A query flows through three steps:
 //! 1. [`check`] parses it with sqlparser (the parser and dialect Polars uses) and refuses
 //!    anything but one SELECT over the table `data`: table functions such as
-//!    `read_csv(...)`, DDL, DML, other tables, several statements, `SELECT ... INTO`. A
-//!    refused query never reaches Polars, and its dataset is not even opened.
+//!    `read_csv(...)`, DDL, DML, other tables, several statements, `SELECT ... INTO`; and
+//!    the shapes that would exhaust the machine: a product of three or more copies of the
+//!    data without a join condition, LPAD/RPAD/REPEAT asked for huge strings. A refused
+//!    query never reaches Polars, and its dataset is not even opened.
 //! 2. [`Datasets`] hands out the dataset's `LazyFrame`, cached per file, opened with
 //!    `sextant_dataset`, the reader file-service's profile uses, so the columns, their
 //!    types and their missing values are the same.
-//! 3. [`Datasets::execute`] runs it in a fresh `SQLContext` holding only `data`, capped at
-//!    [`Limits::max_rows`] rows, on a thread of its own, stopped by a deadline or a
-//!    cancellation token, and returns a [`Table`](crate::table::Table).
+//! 3. [`Datasets::execute`] waits for a place among the queries that may run at once
+//!    ([`MAX_CONCURRENT_QUERIES`] by default), then runs it in a fresh `SQLContext`
+//!    holding only `data`, capped at [`Limits::max_rows`] rows, on a thread of its own,
+//!    stopped by a deadline or a cancellation token, and returns a
+//!    [`Table`](crate::table::Table). A plan node Polars has started runs to its end
+//!    (see `run.rs`); the query keeps its place until then.
 
 mod cells;
 mod dataset;
@@ -19,8 +24,10 @@ mod guard;
 mod run;
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_attacks;
 
-pub use dataset::{DatasetSpec, Datasets, DateColumn, path_from_location};
+pub use dataset::{DatasetSpec, Datasets, DateColumn, MAX_CONCURRENT_QUERIES, path_from_location};
 pub use guard::check;
 pub use run::{Limits, QueryOutput};
 /// How a dataset is stored: the shared reader's format, by the name a [`DatasetSpec`]

@@ -1,5 +1,10 @@
-//! Running a checked query: a fresh `SQLContext` with only `data`, a row cap, a deadline
-//! and cancellation.
+//! Running a checked query: a place among the queries that may run at once, a fresh
+//! `SQLContext` with only `data`, a row cap, a deadline and cancellation.
+//!
+//! A query first waits for a place ([`Datasets::with_max_concurrent_queries`]); the wait
+//! counts toward its deadline and ends at once on cancellation. The query thread holds
+//! the place until Polars has stopped, not only until the caller stopped waiting, so
+//! queries that time out cannot pile up threads that keep computing.
 //!
 //! Polars blocks while it plans and runs, and the services run on a one-thread tokio
 //! runtime, so each query gets a thread of its own (not the blocking pool: Polars plans
@@ -12,11 +17,21 @@
 //!
 //! Polars' in-memory engine checks for cancellation as each plan node starts, so a node
 //! already running (one big join, say) runs to its end before the query stops; the
-//! caller does not wait for that. The row cap is pushed into the plan as a slice, which
-//! also makes Polars run the parts of a UNION one after another, each a point where a
-//! cancelled query stops. The query thread keeps the `InProcessQuery` until Polars has
-//! sent its (discarded) result: dropping it earlier would make Polars' worker panic on
-//! its send.
+//! caller does not wait for that, but the query keeps its place meanwhile. The row cap is
+//! pushed into the plan as a slice, which also makes Polars run the parts of a UNION one
+//! after another, each a point where a cancelled query stops. The query thread keeps the
+//! `InProcessQuery` until Polars has sent its (discarded) result: dropping it earlier
+//! would make Polars' worker panic on its send.
+//!
+//! Nothing stops a node midway: Polars' only other stop, its abort flag (raised on
+//! SIGINT), is global to the process, and its streaming engine has no cancellation at
+//! all. Measured on two cores (debug build): a cross join of two 10,000-row frames,
+//! cancelled 0.1 s in, ran on for 3.4 s with a filter, 4.1 s without, and an inequality
+//! join for 2.6 s; through `execute`, a 6,000-row self cross join with a 0.1 s deadline
+//! held its place 1.4 s after the caller had its timeout. A UNION of 16 such joins over
+//! 1,000 rows stopped 20 to 50 ms after its deadline, over 3,000 rows within 0.26 s. The
+//! guard keeps products to two copies of the data, which bounds one node by the
+//! dataset's size squared, not below it.
 //!
 //! A panic while planning becomes [`SqlError::Invalid`]. A panic on Polars' own thread
 //! pool aborts the process (rayon's default) and nothing here can catch it; that the
@@ -74,8 +89,9 @@ impl Datasets {
     /// Runs `query` over the dataset `dataset` (registered as the table `data`).
     ///
     /// The query is [`check`]ed first: a refused query is not run and its dataset is not
-    /// opened. Returns within about a millisecond of `cancel` firing
-    /// ([`SqlError::Cancelled`]) or of `limits.timeout` passing ([`SqlError::Timeout`]).
+    /// opened. It then waits for a place among the queries that may run at once. Returns
+    /// within about a millisecond of `cancel` firing ([`SqlError::Cancelled`]) or of
+    /// `limits.timeout` passing, the wait included ([`SqlError::Timeout`]).
     #[tracing::instrument(skip_all, fields(file_id = %dataset.file_id, max_rows = limits.max_rows))]
     pub async fn execute(
         &self,
@@ -90,6 +106,18 @@ impl Datasets {
         }
         let started = Instant::now();
         let deadline = started.checked_add(limits.timeout).unwrap_or(started);
+        let permit = tokio::select! {
+            biased;
+            () = cancel.cancelled() => return Err(SqlError::Cancelled),
+            () = tokio::time::sleep_until(deadline.into()) => {
+                tracing::debug!(running = self.running_queries(), "query timed out waiting for a place");
+                return Err(SqlError::Timeout { after: limits.timeout });
+            }
+            permit = self.query_permit() => permit.map_err(|_| SqlError::Invalid {
+                message: "the executor is shutting down".into(),
+            })?,
+        };
+        let waited = started.elapsed();
         let stop = cancel.child_token();
         // Whatever ends the wait below (a result, cancellation, the deadline, or this
         // future being dropped) also tells the polling thread to stop.
@@ -109,6 +137,9 @@ impl Datasets {
             .stack_size(STACK_BYTES)
             .spawn(move || {
                 let result = catch_unwind(AssertUnwindSafe(|| job.run())).unwrap_or_else(|panic| Err(panicked(&panic)));
+                // Polars has stopped (`Job::collect` waits for it): the place is free
+                // before the caller hears of the result.
+                drop(permit);
                 // The caller may have stopped waiting; the result is then dropped.
                 let _ = sender.send(result);
             })
@@ -128,10 +159,11 @@ impl Datasets {
             Ok(table) => tracing::debug!(
                 rows = table.rows.len(),
                 truncated = table.truncated,
+                ?waited,
                 ?elapsed,
                 "query ran"
             ),
-            Err(error) => tracing::debug!(%error, ?elapsed, "query failed"),
+            Err(error) => tracing::debug!(%error, ?waited, ?elapsed, "query failed"),
         }
         outcome.map(|table| QueryOutput { table, elapsed })
     }

@@ -1,4 +1,5 @@
-//! The executor end to end over small generated datasets in a temporary directory.
+//! The executor end to end over small generated datasets in a temporary directory, and
+//! the helpers the other test modules of `sql` share.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -14,14 +15,14 @@ use super::*;
 use crate::table::ColumnKind;
 
 /// A temporary directory, removed when dropped.
-struct Scratch(tempfile::TempDir);
+pub(super) struct Scratch(pub(super) tempfile::TempDir);
 
 impl Scratch {
-    fn new() -> Self {
+    pub(super) fn new() -> Self {
         Self(tempfile::tempdir().expect("scratch directory"))
     }
 
-    fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
+    pub(super) fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.0.path().join(name);
         std::fs::write(&path, contents).expect("write fixture");
         path
@@ -29,13 +30,13 @@ impl Scratch {
 }
 
 /// Ten sales rows: regions North (4), South (3), East (3); sales 10, 20, ..., 100.
-const SALES: &str = "region,month,sales,units\n\
+pub(super) const SALES: &str = "region,month,sales,units\n\
     North,2023-01-31,10,1\nSouth,2023-01-31,20,2\nEast,2023-01-31,30,3\n\
     North,2023-02-28,40,4\nSouth,2023-02-28,50,5\nEast,2023-02-28,60,6\n\
     North,2023-03-31,70,7\nSouth,2023-03-31,80,8\nEast,2023-03-31,90,9\n\
     North,2023-04-30,100,10\n";
 
-fn spec(path: &Path, format: DatasetFormat) -> DatasetSpec {
+pub(super) fn spec(path: &Path, format: DatasetFormat) -> DatasetSpec {
     DatasetSpec {
         file_id: Uuid::new_v4(),
         path: path.to_owned(),
@@ -44,19 +45,32 @@ fn spec(path: &Path, format: DatasetFormat) -> DatasetSpec {
     }
 }
 
-fn csv() -> DatasetFormat {
+pub(super) fn csv() -> DatasetFormat {
     DatasetFormat::Csv { delimiter: b',' }
 }
 
-async fn run(datasets: &Datasets, dataset: &DatasetSpec, query: &str) -> Result<QueryOutput, SqlError> {
+pub(super) async fn run(datasets: &Datasets, dataset: &DatasetSpec, query: &str) -> Result<QueryOutput, SqlError> {
     datasets
         .execute(dataset, query, Limits::default(), &CancellationToken::new())
         .await
 }
 
-fn column<'a>(output: &'a QueryOutput, name: &str) -> Vec<&'a serde_json::Value> {
+pub(super) fn column<'a>(output: &'a QueryOutput, name: &str) -> Vec<&'a serde_json::Value> {
     let (at, _) = output.table.column(name).expect("column");
     output.table.rows.iter().map(|row| &row[at]).collect()
+}
+
+/// Why [`check`] refused `query`; panics when it did not.
+pub(super) fn refusal(query: &str) -> String {
+    match check(query) {
+        Err(SqlError::Refused { reason }) => reason,
+        other => panic!("{query:?} was not refused: {other:?}"),
+    }
+}
+
+pub(super) fn assert_refused_naming(query: &str, named: &str) {
+    let reason = refusal(query);
+    assert!(reason.contains(named), "{query:?}: {reason:?} does not name {named:?}");
 }
 
 #[tokio::test]
@@ -237,19 +251,24 @@ async fn a_missing_dataset_is_a_dataset_error() {
     assert!(matches!(result, Err(SqlError::Dataset { .. })), "{result:?}");
 }
 
-/// 1,000 numbers: a cross join of them is a million rows.
-fn slow_dataset(scratch: &Scratch) -> DatasetSpec {
+/// The numbers from 0 to `rows - 1` in the column `n`.
+pub(super) fn numbers(scratch: &Scratch, rows: usize) -> DatasetSpec {
     let mut text = String::from("n\n");
-    for n in 0..1_000 {
+    for n in 0..rows {
         text.push_str(&format!("{n}\n"));
     }
-    spec(&scratch.write("numbers.csv", text), csv())
+    spec(&scratch.write(&format!("numbers-{rows}.csv"), text), csv())
+}
+
+/// 1,000 numbers: a cross join of them is a million rows.
+pub(super) fn slow_dataset(scratch: &Scratch) -> DatasetSpec {
+    numbers(scratch, 1_000)
 }
 
 /// Sixteen different cross joins (identical ones would be computed once and shared),
 /// each a plan node Polars starts only if the query has not been cancelled (the row
 /// cap makes Polars run the parts one after another): a second or more in all.
-fn slow_query() -> String {
+pub(super) fn slow_query() -> String {
     (0..16)
         .map(|shift| {
             format!(

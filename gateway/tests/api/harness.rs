@@ -212,7 +212,10 @@ impl TestApp {
 
         let app = Self {
             root,
-            client: reqwest::Client::new(),
+            client: {
+                agent_service::llm::install_crypto();
+                reqwest::Client::new()
+            },
             signing_pem: std::fs::read_to_string(signing).expect("read key"),
             retired_pem: std::fs::read_to_string(retired).expect("read key"),
             postgres,

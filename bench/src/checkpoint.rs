@@ -17,10 +17,10 @@ use std::time::{Duration, Instant};
 
 use agent_service::analysis::{Analysis, Task};
 use agent_service::domain::{FileId, Scope, SessionId, UserId};
-use agent_service::sql::{DatasetFormat, DatasetSpec};
 use agent_service::events::Event as AnswerEvent;
 use agent_service::graph::{Checkpoints, END, Event, Graph, GraphBuilder, Outcome, RunId};
 use agent_service::provider::{Exchange, Mode, Review, Route, TaskKind};
+use agent_service::sql::{DatasetFormat, DatasetSpec};
 use agent_service::table::{Column, ColumnKind, Table};
 use anyhow::Context;
 use serde::{Deserialize, Serialize};

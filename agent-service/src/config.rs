@@ -57,7 +57,8 @@ pub struct Config {
     /// Datasets whose query plans stay cached; default 16.
     #[arg(long, env = "AGENT_DATASET_CACHE", default_value_t = 16)]
     pub dataset_cache: usize,
-    /// Nodes one run may execute at most (the step budget); default 64.
+    /// Nodes one run may execute at most, in its main graph and in each subtask's branch
+    /// (the step budget); default 64.
     #[arg(long, env = "AGENT_MAX_STEPS", default_value_t = crate::analysis::MAX_STEPS)]
     pub max_steps: u32,
     /// How long a run whose client went away waits for it to reconnect before it is

@@ -49,11 +49,10 @@ use crate::values::Values;
 pub const MAX_ATTEMPTS: u32 = 5;
 /// Subtasks a question is split into at most.
 pub const MAX_TASKS: usize = 4;
-/// The default step budget of the main graph (one step for all the subtasks' branches).
+/// The default step budget, of the main graph and of each subtask's branch (where every
+/// attempt takes the supervisor, the analyst, the supervisor and the reviewer), with room
+/// to spare.
 pub const MAX_STEPS: u32 = 64;
-/// The step budget of one subtask's branch: every attempt takes the supervisor, the
-/// analyst, the supervisor and the reviewer, with room to spare.
-const BRANCH_STEPS: u32 = 8 * MAX_ATTEMPTS + 16;
 
 /// One subtask and how far it got.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -221,7 +220,8 @@ where
 }
 
 /// The analysis graph, checkpointed in `checkpoints` (none: not resumable), with a budget
-/// of `max_steps` nodes per run.
+/// of `max_steps` nodes for the main graph and for each subtask's branch (a branch past
+/// it stops the run with `step_budget_exceeded`).
 pub fn graph(
     analyst: Arc<Analyst>,
     checkpoints: Option<Checkpoints>,
@@ -233,7 +233,12 @@ pub fn graph(
         .node_fn("route", node(&analyst, nodes::route))
         .node_fn("advise", node(&analyst, nodes::advise))
         .node_fn("decompose", node(&analyst, nodes::decompose))
-        .parallel("subtasks", branch_graph(&analyst)?, nodes::split, nodes::merge)
+        .parallel(
+            "subtasks",
+            branch_graph(&analyst, max_steps)?,
+            nodes::split,
+            nodes::merge,
+        )
         .node_fn("respond", node(&analyst, nodes::respond))
         .node_fn("save_memory", node(&analyst, nodes::save_memory))
         .entry("load_memory")
@@ -261,7 +266,7 @@ pub fn graph(
 
 /// The graph of one subtask: the supervisor routes among the analyst, the reviewer and
 /// the visualiser until the subtask is answered (or out of attempts).
-fn branch_graph(analyst: &Arc<Analyst>) -> Result<Graph<Subtask, Event>, GraphError> {
+fn branch_graph(analyst: &Arc<Analyst>, max_steps: u32) -> Result<Graph<Subtask, Event>, GraphError> {
     GraphBuilder::new()
         .node_fn("classify", node(analyst, branch::classify))
         .node_fn("plan", node(analyst, branch::plan))
@@ -289,7 +294,7 @@ fn branch_graph(analyst: &Arc<Analyst>) -> Result<Graph<Subtask, Event>, GraphEr
         .edge("analyst", "supervisor")
         .edge("reviewer", "supervisor")
         .edge("visualiser", "supervisor")
-        .max_steps(BRANCH_STEPS)
+        .max_steps(max_steps)
         .build()
 }
 

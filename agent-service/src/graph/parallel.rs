@@ -97,6 +97,10 @@ fn branch_error(index: u32, error: GraphError) -> NodeError {
             code,
             message: format!("branch {index}, node `{node}`: {message}"),
         },
+        error @ GraphError::StepBudgetExceeded { .. } => NodeError::Stopped {
+            code: "step_budget_exceeded".to_owned(),
+            message: format!("branch {index}: {error}"),
+        },
         error @ GraphError::NodeFailed { retryable: true, .. } => {
             NodeError::retryable(format!("branch {index}: {error}"))
         }

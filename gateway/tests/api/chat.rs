@@ -529,12 +529,17 @@ async fn agent_service_killed_mid_run_resumes_the_run_from_its_checkpoint() {
             "code", "code", "table", "chart", "image", "text", "text", "usage", "done"
         ]
     );
+    // The run died in `subtasks` (held in `plan`): the nodes before it finished and do not
+    // run again; the parallel node runs its branches again from their start.
     let calls = observed.calls();
     assert_eq!(
         calls.first().map(String::as_str),
-        Some("plan"),
+        Some("classify_task"),
         "finished nodes did not run again: {calls:?}"
     );
+    for finished in ["classify_mode", "route", "decompose"] {
+        assert!(!calls.iter().any(|call| call == finished), "{finished}: {calls:?}");
+    }
 
     let history = app.history(&token).await;
     assert_eq!(history.len(), 1, "one whole turn");

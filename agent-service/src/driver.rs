@@ -53,12 +53,7 @@ pub fn spawn(runs: Runs, live: Arc<Live>, job: Job, start: Start) -> tokio::task
         if let Err(error) = runs.finish(&live, outcome, usage, &job.identity).await {
             tracing::error!(run_id = %live.id, %error, "could not record how the run ended");
         }
-        live.push(Event::Usage {
-            node: String::new(),
-            input_tokens: usage.input_tokens,
-            output_tokens: usage.output_tokens,
-            cost_usd: usage.cost_usd,
-        });
+        live.push(Event::usage("", usage));
         live.push(Event::Done {
             run_id: live.id.to_string(),
         });
@@ -121,9 +116,11 @@ async fn answer(live: &Arc<Live>, job: &Job, start: Start) -> (Outcome, Usage) {
                     ..
                 } = &event
                 {
-                    used.input_tokens += input_tokens;
-                    used.output_tokens += output_tokens;
-                    used.cost_usd += cost_usd;
+                    used += Usage {
+                        input_tokens: *input_tokens,
+                        output_tokens: *output_tokens,
+                        cost_usd: *cost_usd,
+                    };
                 }
                 live.push(event);
             }

@@ -100,6 +100,16 @@ pub enum Event {
 }
 
 impl Event {
+    /// The `usage` event of `used`: of the node `node`, or of the whole run when empty.
+    pub fn usage(node: impl Into<String>, used: crate::usage::Usage) -> Self {
+        Self::Usage {
+            node: node.into(),
+            input_tokens: used.input_tokens,
+            output_tokens: used.output_tokens,
+            cost_usd: used.cost_usd,
+        }
+    }
+
     /// Its type, as in `{"type": …}` and the SSE `event:` field.
     pub fn kind(&self) -> &'static str {
         match self {

@@ -17,6 +17,14 @@ pub struct Usage {
     pub cost_usd: f64,
 }
 
+impl std::ops::AddAssign for Usage {
+    fn add_assign(&mut self, used: Self) {
+        self.input_tokens += used.input_tokens;
+        self.output_tokens += used.output_tokens;
+        self.cost_usd += used.cost_usd;
+    }
+}
+
 /// The price of a model's tokens, in US dollars per million.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Prices {
@@ -55,14 +63,6 @@ pub struct Meter {
 }
 
 impl Meter {
-    /// A meter that refuses calls once `limit` US dollars are spent (`None`: no limit).
-    pub fn with_limit(limit: Option<f64>) -> Self {
-        Self {
-            total: Mutex::default(),
-            limit,
-        }
-    }
-
     /// A meter that has counted `used` already, with `limit`.
     pub fn resume(used: Usage, limit: Option<f64>) -> Self {
         Self {
@@ -73,10 +73,7 @@ impl Meter {
 
     /// Adds one call's use.
     pub fn add(&self, used: Usage) {
-        let mut total = self.total.lock().unwrap_or_else(PoisonError::into_inner);
-        total.input_tokens += used.input_tokens;
-        total.output_tokens += used.output_tokens;
-        total.cost_usd += used.cost_usd;
+        *self.total.lock().unwrap_or_else(PoisonError::into_inner) += used;
     }
 
     /// The total so far.
@@ -124,7 +121,7 @@ mod tests {
 
     #[test]
     fn a_meter_refuses_once_its_budget_is_spent() {
-        let meter = Meter::with_limit(Some(0.5));
+        let meter = Meter::resume(Usage::default(), Some(0.5));
         let prices = Prices {
             input_per_million: 3.0,
             output_per_million: 15.0,

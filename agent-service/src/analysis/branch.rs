@@ -35,44 +35,43 @@ pub async fn classify(
     mut state: Subtask,
     ctx: NodeContext<Event>,
 ) -> Result<Subtask, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let kind = analyst
-        .provider
-        .classify_task(&state.context.ask(&ctx, &meter), &state.task.text)
-        .await;
-    state.usage = meter.total();
-    state.task.kind = Some(kind?);
+    let (provider, text) = (&analyst.provider, &state.task.text);
+    let kind = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| {
+            provider.classify_task(ask, text).await
+        })
+        .await?;
+    state.task.kind = Some(kind);
     Ok(state)
 }
 
 /// The plan of the subtask's query.
 pub async fn plan(analyst: Arc<Analyst>, mut state: Subtask, ctx: NodeContext<Event>) -> Result<Subtask, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let plan = analyst
-        .provider
-        .plan(&state.context.ask(&ctx, &meter), &state.task.text)
-        .await;
-    state.usage = meter.total();
-    state.task.plan = Some(plan?);
+    let (provider, text) = (&analyst.provider, &state.task.text);
+    let plan = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| provider.plan(ask, text).await)
+        .await?;
+    state.task.plan = Some(plan);
     Ok(state)
 }
 
 /// Writes the query (debugging the previous one, if any) and runs it.
 pub async fn analyst(analyst: Arc<Analyst>, mut state: Subtask, ctx: NodeContext<Event>) -> Result<Subtask, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let task = &state.task;
+    let (provider, task) = (&analyst.provider, &state.task);
     let failure = task
         .sql
         .clone()
         .zip(task.error.clone())
         .map(|(sql, error)| Failure { sql, error });
     let plan = task.plan.as_deref().unwrap_or_default();
-    let written = analyst
-        .provider
-        .write_query(&state.context.ask(&ctx, &meter), &task.text, plan, failure.as_ref())
-        .await;
-    state.usage = meter.total();
-    let sql = written?;
+    let sql = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| {
+            provider.write_query(ask, &task.text, plan, failure.as_ref()).await
+        })
+        .await?;
     let task = &mut state.task;
     task.sql = Some(sql.clone());
     task.attempts += 1;
@@ -103,17 +102,17 @@ pub async fn reviewer(
     mut state: Subtask,
     ctx: NodeContext<Event>,
 ) -> Result<Subtask, NodeError> {
-    let Some(table) = &state.task.table else {
+    let (provider, task) = (&analyst.provider, &state.task);
+    let Some(table) = &task.table else {
         return Ok(state);
     };
-    let meter = state.context.meter(state.usage);
-    let sql = state.task.sql.as_deref().unwrap_or_default();
-    let review = analyst
-        .provider
-        .review(&state.context.ask(&ctx, &meter), &state.task.text, sql, table)
-        .await;
-    state.usage = meter.total();
-    let review = review?;
+    let sql = task.sql.as_deref().unwrap_or_default();
+    let review = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| {
+            provider.review(ask, &task.text, sql, table).await
+        })
+        .await?;
     if !review.answers {
         state.task.error = Some(format!("the result does not answer the question: {}", review.reason));
     }
@@ -131,13 +130,13 @@ pub async fn visualiser(
     let Some(table) = state.task.table.clone() else {
         return Ok(state);
     };
-    let meter = state.context.meter(state.usage);
-    let intent = analyst
-        .provider
-        .chart(&state.context.ask(&ctx, &meter), &state.task.text, &table)
-        .await;
-    state.usage = meter.total();
-    let intent = intent?;
+    let (provider, text) = (&analyst.provider, &state.task.text);
+    let intent = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| {
+            provider.chart(ask, text, &table).await
+        })
+        .await?;
     let drawn = tokio::task::spawn_blocking(move || {
         chart::spec(&intent, &table).and_then(|spec| Ok((spec, chart::png(&intent, &table)?)))
     })

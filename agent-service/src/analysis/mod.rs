@@ -39,7 +39,7 @@ use crate::domain::Scope;
 use crate::events::Event;
 use crate::graph::{Checkpoints, END, Graph, GraphBuilder, GraphError, NodeContext, NodeError};
 use crate::memory::Memories;
-use crate::provider::{Ask, Exchange, Mode, Provider, Review, Route, TaskKind};
+use crate::provider::{Ask, Exchange, Mode, Provider, ProviderError, Review, Route, TaskKind};
 use crate::sql::{DatasetSpec, Datasets, Limits};
 use crate::table::{Column, Table};
 use crate::usage::{Meter, Usage};
@@ -123,9 +123,18 @@ impl Context {
             .with_run(self.mode, meter)
     }
 
-    /// A meter that starts from `used` and stops at the budget.
-    fn meter(&self, used: Usage) -> Meter {
-        Meter::resume(used, self.budget_usd)
+    /// Runs `decide` on the decision `ctx` asks for, its model calls counted from `usage`
+    /// on and added to it (also when the decision failed), and stopped at the budget.
+    async fn decide<T>(
+        &self,
+        usage: &mut Usage,
+        ctx: &NodeContext<Event>,
+        decide: impl AsyncFnOnce(&Ask<'_>) -> Result<T, ProviderError>,
+    ) -> Result<T, ProviderError> {
+        let meter = Meter::resume(*usage, self.budget_usd);
+        let decided = decide(&self.ask(ctx, &meter)).await;
+        *usage = meter.total();
+        decided
     }
 }
 

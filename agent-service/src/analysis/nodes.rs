@@ -7,7 +7,7 @@ use super::{Analysis, Analyst, MAX_TASKS, Subtask, Task};
 use crate::events::Event;
 use crate::graph::{NodeContext, NodeError};
 use crate::memory::Turn;
-use crate::provider::{Ask, Exchange, ProviderError, TaskKind};
+use crate::provider::{Ask, Exchange, Provider, ProviderError, TaskKind};
 
 /// A provider's failure ends the run with its code: the model client has retried what
 /// was worth retrying, and a retry here could say streamed text twice.
@@ -52,19 +52,23 @@ pub async fn classify_mode(
     mut state: Analysis,
     ctx: NodeContext<Event>,
 ) -> Result<Analysis, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let mode = analyst.provider.classify_mode(&state.context.ask(&ctx, &meter)).await;
-    state.usage = meter.total();
-    state.context.mode = Some(mode?);
+    let provider = &analyst.provider;
+    let mode = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| provider.classify_mode(ask).await)
+        .await?;
+    state.context.mode = Some(mode);
     Ok(state)
 }
 
 /// ADVISORY or EXPLORATORY (the pipeline's one fork).
 pub async fn route(analyst: Arc<Analyst>, mut state: Analysis, ctx: NodeContext<Event>) -> Result<Analysis, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let route = analyst.provider.route(&state.context.ask(&ctx, &meter)).await;
-    state.usage = meter.total();
-    state.route = Some(route?);
+    let provider = &analyst.provider;
+    let route = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| provider.route(ask).await)
+        .await?;
+    state.route = Some(route);
     Ok(state)
 }
 
@@ -74,14 +78,16 @@ pub async fn advise(
     mut state: Analysis,
     ctx: NodeContext<Event>,
 ) -> Result<Analysis, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let ask = state.context.ask(&ctx, &meter);
-    let advised = analyst.provider.advise(&ask).await;
-    let mut said = Vec::new();
-    keep_said(&ask, &mut said);
-    drop(ask);
-    state.usage = meter.total();
-    advised?;
+    let provider = &analyst.provider;
+    let said = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| {
+            provider.advise(ask).await?;
+            let mut said = Vec::new();
+            keep_said(ask, &mut said);
+            Ok(said)
+        })
+        .await?;
     state.answer.extend(said);
     Ok(state)
 }
@@ -92,10 +98,11 @@ pub async fn decompose(
     mut state: Analysis,
     ctx: NodeContext<Event>,
 ) -> Result<Analysis, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let tasks = analyst.provider.decompose(&state.context.ask(&ctx, &meter)).await;
-    state.usage = meter.total();
-    let mut tasks = tasks?;
+    let provider = &analyst.provider;
+    let mut tasks = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| provider.decompose(ask).await)
+        .await?;
     tasks.truncate(MAX_TASKS);
     if tasks.is_empty() {
         tasks.push(state.context.question.clone());
@@ -131,9 +138,7 @@ pub fn merge(state: &mut Analysis, branches: Vec<Subtask>) {
     state.tasks = branches
         .into_iter()
         .map(|branch| {
-            state.usage.input_tokens += branch.usage.input_tokens;
-            state.usage.output_tokens += branch.usage.output_tokens;
-            state.usage.cost_usd += branch.usage.cost_usd;
+            state.usage += branch.usage;
             state.answer.extend(branch.shown);
             branch.task
         })
@@ -147,21 +152,36 @@ pub async fn respond(
     mut state: Analysis,
     ctx: NodeContext<Event>,
 ) -> Result<Analysis, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let ask = state.context.ask(&ctx, &meter);
     let provider = &analyst.provider;
+    let tasks = &state.tasks;
+    let shown = state
+        .context
+        .decide(&mut state.usage, &ctx, async |ask| {
+            report(provider, tasks, ask, &ctx).await
+        })
+        .await?;
+    state.answer.extend(shown);
+    Ok(state)
+}
+
+/// What `respond` shows of `tasks`, in order.
+async fn report(
+    provider: &Arc<dyn Provider>,
+    tasks: &[Task],
+    ask: &Ask<'_>,
+    ctx: &NodeContext<Event>,
+) -> Result<Vec<Event>, ProviderError> {
     let mut shown = Vec::new();
-    let mut outcome = Ok(());
-    for task in &state.tasks {
+    for task in tasks {
         let reported = match (task.kind, &task.table) {
-            (Some(TaskKind::Direct), _) => provider.direct(&ask, &task.text).await,
+            (Some(TaskKind::Direct), _) => provider.direct(ask, &task.text).await,
             (Some(_), Some(table)) if task.answered() => {
-                show(&ctx, &mut shown, Event::Table(table.clone())).await;
+                show(ctx, &mut shown, Event::Table(table.clone())).await;
                 for event in &task.chart {
-                    show(&ctx, &mut shown, event.clone()).await;
+                    show(ctx, &mut shown, event.clone()).await;
                 }
                 let sql = task.sql.as_deref().unwrap_or_default();
-                provider.report(&ask, &task.text, sql, table).await
+                provider.report(ask, &task.text, sql, table).await
             }
             _ => {
                 let reason = task.error.as_deref().unwrap_or("no query could be written");
@@ -172,21 +192,14 @@ pub async fn respond(
                         task.text, task.attempts
                     ),
                 };
-                show(&ctx, &mut shown, error).await;
+                show(ctx, &mut shown, error).await;
                 Ok(())
             }
         };
-        keep_said(&ask, &mut shown);
-        if reported.is_err() {
-            outcome = reported;
-            break;
-        }
+        keep_said(ask, &mut shown);
+        reported?;
     }
-    drop(ask);
-    state.usage = meter.total();
-    outcome?;
-    state.answer.extend(shown);
-    Ok(state)
+    Ok(shown)
 }
 
 /// Remembers the turn: the question, every event of the answer with the run's usage, and
@@ -196,16 +209,15 @@ pub async fn save_memory(
     state: Analysis,
     ctx: NodeContext<Event>,
 ) -> Result<Analysis, NodeError> {
-    let meter = state.context.meter(state.usage);
-    let notes = analyst.provider.notes(&state.context.ask(&ctx, &meter)).await?;
+    let provider = &analyst.provider;
+    let mut usage = state.usage;
+    let notes = state
+        .context
+        .decide(&mut usage, &ctx, async |ask| provider.notes(ask).await)
+        .await?;
     let mut answer = state.answer.clone();
     if state.usage != Default::default() {
-        answer.push(Event::Usage {
-            node: String::new(),
-            input_tokens: state.usage.input_tokens,
-            output_tokens: state.usage.output_tokens,
-            cost_usd: state.usage.cost_usd,
-        });
+        answer.push(Event::usage("", state.usage));
     }
     let turn = Turn {
         question: state.context.question.clone(),

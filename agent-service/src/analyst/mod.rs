@@ -52,11 +52,6 @@ impl Llm {
         }
     }
 
-    /// The model it asks.
-    pub fn model(&self) -> &Arc<dyn Model> {
-        &self.model
-    }
-
     /// One call: budget checked, the reply streamed (its text said to the user when
     /// `speak`), its tokens priced, counted and reported.
     async fn call(&self, ask: &Ask<'_>, request: Request, speak: bool) -> Result<Reply, ProviderError> {
@@ -79,14 +74,7 @@ impl Llm {
         if let Some(meter) = ask.usage {
             meter.add(used);
         }
-        ask.ctx
-            .emit(Event::Usage {
-                node: ask.ctx.node().to_owned(),
-                input_tokens: used.input_tokens,
-                output_tokens: used.output_tokens,
-                cost_usd: used.cost_usd,
-            })
-            .await;
+        ask.ctx.emit(Event::usage(ask.ctx.node(), used)).await;
         Ok(reply)
     }
 

@@ -9,6 +9,10 @@ pub struct Config {
     /// Address the gRPC server listens on (port 0 picks a free port).
     #[arg(long, env = "AGENT_LISTEN_ADDR", default_value = "127.0.0.1:8005")]
     pub listen_addr: SocketAddr,
+    /// Address of the HTTP listener serving Prometheus metrics at `GET /metrics` (model
+    /// calls, retries, the circuit breaker, tokens, cost, runs); none by default.
+    #[arg(long, env = "AGENT_METRICS_ADDR")]
+    pub metrics_addr: Option<SocketAddr>,
     /// PostgreSQL database owned by this service; migrated at start.
     #[arg(
         long,

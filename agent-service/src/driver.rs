@@ -50,6 +50,7 @@ pub struct Job {
 pub fn spawn(runs: Runs, live: Arc<Live>, job: Job, start: Start) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let (outcome, usage) = answer(&live, &job, start).await;
+        crate::metrics::run(outcome.as_str());
         if let Err(error) = runs.finish(&live, outcome, usage, &job.identity).await {
             tracing::error!(run_id = %live.id, %error, "could not record how the run ended");
         }

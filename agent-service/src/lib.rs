@@ -43,6 +43,7 @@ pub mod graph;
 mod grpc;
 pub mod llm;
 pub mod memory;
+pub mod metrics;
 pub mod offline;
 pub mod provider;
 pub mod runs;

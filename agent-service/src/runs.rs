@@ -52,7 +52,8 @@ pub enum Outcome {
 }
 
 impl Outcome {
-    fn as_str(self) -> &'static str {
+    /// Its name, as recorded: `finished`, `failed`, `cancelled` or `interrupted`.
+    pub fn as_str(self) -> &'static str {
         match self {
             Self::Finished => "finished",
             Self::Failed => "failed",

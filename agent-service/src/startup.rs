@@ -94,6 +94,7 @@ pub fn model(config: &Config) -> anyhow::Result<Option<Arc<dyn Model>>> {
 /// A bound, connected, migrated agent-service, ready to serve.
 pub struct Application {
     foundation: Foundation,
+    metrics: Option<tokio::net::TcpListener>,
     service: AgentService,
     chat: Chat,
     retention: Duration,
@@ -111,6 +112,14 @@ impl Application {
             Some(&config.redis_url),
         )
         .await?;
+        let metrics = match config.metrics_addr {
+            Some(addr) => Some(
+                tokio::net::TcpListener::bind(addr)
+                    .await
+                    .with_context(|| format!("AGENT_METRICS_ADDR {addr}"))?,
+            ),
+            None => None,
+        };
         let pool = foundation.pool.clone();
         sqlx::migrate!()
             .run(&pool)
@@ -148,6 +157,7 @@ impl Application {
         }
         Ok(Self {
             foundation,
+            metrics,
             service: AgentService::new(verifier, upstream, chat.clone()),
             chat,
             retention: Duration::from_secs(config.run_retention_hours.saturating_mul(3600)),
@@ -160,14 +170,22 @@ impl Application {
         self.foundation.local_addr()
     }
 
+    /// The address `GET /metrics` is served on, if any.
+    pub fn metrics_addr(&self) -> Option<SocketAddr> {
+        self.metrics.as_ref().and_then(|listener| listener.local_addr().ok())
+    }
+
     /// Serves until `shutdown` resolves. Runs still going then stay `running` in the
     /// database, and the next start resumes them.
     pub async fn run_until_stopped(self, shutdown: impl Future<Output = ()> + Send) -> anyhow::Result<()> {
         let pruning = self.chat.prune_periodically(PRUNE_EVERY, self.retention);
+        let provider = self.provider;
+        let metrics = self
+            .metrics
+            .map(|listener| crate::metrics::serve(listener, Arc::clone(&provider)));
         let server = AgentServiceServer::new(self.service)
             .max_decoding_message_size(MAX_MESSAGE_BYTES)
             .max_encoding_message_size(MAX_MESSAGE_BYTES);
-        let provider = self.provider;
         let llm = Facet {
             service: sextant_common::health::LLM_SERVICE,
             serving: Arc::new(move || provider.available()),
@@ -178,6 +196,9 @@ impl Application {
             .await
             .context("serving gRPC");
         pruning.abort();
+        if let Some(metrics) = metrics {
+            metrics.abort();
+        }
         served
     }
 }

@@ -61,6 +61,7 @@ pub struct Peers<'a> {
 pub fn config(peers: Peers<'_>) -> crate::Config {
     crate::Config {
         listen_addr: std::net::SocketAddr::from(([127, 0, 0, 1], 0)),
+        metrics_addr: Some(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
         database_url: peers.database_url,
         database_max_connections: 5,
         redis_url: peers.redis_url,

@@ -8,7 +8,8 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::units;
 
 /// Sextant's benchmark: gateway overhead, constant-rate load, profiling a large CSV,
-/// checkpoint writes, concurrent chat streams and the offline analyst.
+/// checkpoint writes, concurrent chat streams, the offline analyst and the agent's own time
+/// per turn.
 #[derive(Debug, Parser)]
 #[command(version, about)]
 pub struct Cli {
@@ -54,6 +55,9 @@ pub enum Part {
     Chat,
     /// The offline analyst's answers on a generated million-row table.
     Analyst,
+    /// The agent's own time per turn with an instant model, and the breaker's fallback, in
+    /// this process.
+    Agent,
 }
 
 /// How to run the benchmark and where the services are.
@@ -112,7 +116,7 @@ pub struct RunArgs {
         long,
         value_enum,
         value_delimiter = ',',
-        default_value = "overhead,rate,profile,checkpoint,chat,analyst"
+        default_value = "overhead,rate,profile,checkpoint,chat,analyst,agent"
     )]
     pub parts: Vec<Part>,
     /// Threads of the load generator's runtime (1: a current-thread runtime).
@@ -192,4 +196,7 @@ pub struct RunArgs {
     /// Analyst: asks of each question.
     #[arg(long, default_value_t = 5)]
     pub analyst_repeats: usize,
+    /// Agent: measured turns of each way of answering.
+    #[arg(long, default_value_t = 200)]
+    pub agent_turns: usize,
 }

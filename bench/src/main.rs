@@ -18,12 +18,16 @@
 //!    gateway at once, with the memory of every process, then one stream's events per
 //!    second, live and replayed;
 //! 6. `analyst`: the offline analyst's time to first event and to `done` for ten questions
-//!    on a generated million-row table.
+//!    on a generated million-row table;
+//! 7. `agent`: the agent's own time per turn (driver, graph, LLM analyst, model client) with
+//!    a fake model answering at once, and what the circuit breaker's fallback costs, run in
+//!    this process over the agent database and Redis.
 //!
 //! `report` turns the figures into a dated section of `BENCHMARKS.md` with PASS or FAIL per
 //! target. A target missed is a result, not an error; a part that could not run is both
 //! reported and the exit status.
 
+mod agent;
 mod analyst;
 mod chat;
 mod checkpoint;

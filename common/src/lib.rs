@@ -1,6 +1,6 @@
 //! What two or more Sextant crates really share, and nothing else: the runtime, telemetry
 //! set-up, the shutdown signal, access-token verification, gRPC metadata conventions, connections to
-//! PostgreSQL and Redis with short timeouts, dependency health for `grpc.health.v1`, and
+//! PostgreSQL and Redis with short timeouts, dependency health for `grpc.health.v1`, the Prometheus recorder, and
 //! (behind the `testing` feature) fresh test databases and a controllable TCP proxy.
 //!
 //! Domain models, database queries and error enums stay in the crates that own them.
@@ -11,6 +11,7 @@ pub mod connect;
 pub mod grpc;
 pub mod health;
 pub mod metadata;
+pub mod metrics;
 pub mod runtime;
 pub mod service;
 pub mod shutdown;

@@ -23,6 +23,7 @@ use async_trait::async_trait;
 use crate::chart::ChartIntent;
 use crate::events::{Event, Phase};
 use crate::llm::{Choice, Message, Model, ModelError, Reply, Request};
+use crate::metrics;
 use crate::offline::Offline;
 use crate::provider::{Ask, Failure, Identity, Mode, Provider, ProviderError, Review, Route, TaskKind};
 use crate::table::Table;
@@ -58,19 +59,26 @@ impl Llm {
         if let Some(meter) = ask.usage {
             meter.check().map_err(ProviderError::Budget)?;
         }
-        let chunks = self.model.stream(&request, ask.ctx.cancellation()).await?;
-        let reply = Reply::collect(chunks, |text| async move {
-            if speak {
-                ask.say(text).await;
+        let started = std::time::Instant::now();
+        let reply = match self.model.stream(&request, ask.ctx.cancellation()).await {
+            Ok(chunks) => {
+                Reply::collect(chunks, |text| async move {
+                    if speak {
+                        ask.say(text).await;
+                    }
+                })
+                .await
             }
-        })
-        .await;
+            Err(error) => Err(error),
+        };
+        metrics::model_call(self.model.provider(), reply.as_ref().map(drop), started.elapsed());
         let reply = match reply {
             Ok(reply) => reply,
             Err(error) if ask.has_said() => return Err(ProviderError::BrokeOff(error)),
             Err(error) => return Err(error.into()),
         };
         let used = self.prices.usage(reply.tokens.input, reply.tokens.output);
+        metrics::usage(self.model.model(), ask.ctx.node(), used);
         if let Some(meter) = ask.usage {
             meter.add(used);
         }
@@ -161,6 +169,7 @@ impl Llm {
         match tried {
             Err(ProviderError::Model(error)) if unreachable_model(&error) => {
                 tracing::warn!(provider = self.model.provider(), %error, "answering with the offline analyst");
+                metrics::fallback(self.model.provider());
                 ask.ctx
                     .emit(Event::Status {
                         node: ask.ctx.node().to_owned(),

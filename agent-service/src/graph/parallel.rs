@@ -9,7 +9,7 @@
 //! for an approval. Each branch gets a child of the node's cancellation token; the first
 //! branch that fails drops and cancels its siblings and fails the node with its error,
 //! of the same kind (retryable, fatal, or a coded stop keeping its code), naming the
-//! branch. The branches' engine events go to the parent's channel marked with their
+//! branch (except a coded stop's message, which is the user's to read and passes as it is). The branches' engine events go to the parent's channel marked with their
 //! branch index (the innermost one, for nested parallel nodes); their nodes' own events
 //! pass through as they are.
 
@@ -93,14 +93,19 @@ where
 /// The parallel node's error for branch `index`'s `error`, of the same kind.
 fn branch_error(index: u32, error: GraphError) -> NodeError {
     match error {
-        GraphError::NodeStopped { node, code, message } => NodeError::Stopped {
-            code,
-            message: format!("branch {index}, node `{node}`: {message}"),
-        },
-        error @ GraphError::StepBudgetExceeded { .. } => NodeError::Stopped {
-            code: "step_budget_exceeded".to_owned(),
-            message: format!("branch {index}: {error}"),
-        },
+        // A coded stop's message is written for the user: it passes as it is, and the log
+        // says where it happened.
+        GraphError::NodeStopped { node, code, message } => {
+            tracing::info!(branch = index, node, code, "a branch stopped the run");
+            NodeError::Stopped { code, message }
+        }
+        error @ GraphError::StepBudgetExceeded { .. } => {
+            tracing::info!(branch = index, "a branch ran out of steps");
+            NodeError::Stopped {
+                code: "step_budget_exceeded".to_owned(),
+                message: error.to_string(),
+            }
+        }
         error @ GraphError::NodeFailed { retryable: true, .. } => {
             NodeError::retryable(format!("branch {index}: {error}"))
         }

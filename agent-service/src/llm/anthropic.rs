@@ -39,7 +39,7 @@ impl Anthropic {
 #[async_trait]
 impl Model for Anthropic {
     fn provider(&self) -> &'static str {
-        "anthropic"
+        <Stream as Parser>::PROVIDER
     }
 
     fn model(&self) -> &str {
@@ -129,6 +129,8 @@ fn count(value: &Value, pointer: &str) -> Option<u64> {
 }
 
 impl Parser for Stream {
+    const PROVIDER: &'static str = "anthropic";
+
     fn parse(&mut self, event: &Event) -> Result<Vec<Chunk>, ModelError> {
         let data: Value = serde_json::from_str(&event.data)
             .map_err(|error| ModelError::Malformed(format!("an event that is not JSON ({error})")))?;

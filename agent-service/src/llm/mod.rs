@@ -185,6 +185,22 @@ pub enum ModelError {
 }
 
 impl ModelError {
+    /// Its kind, for metrics: `unavailable`, `status_429`, `status_4xx`, `status_5xx`,
+    /// `connect`, `timeout`, `malformed`, `remote` or `cancelled`.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Self::Unavailable => "unavailable",
+            Self::Status { status: 429, .. } => "status_429",
+            Self::Status { status: 400..=499, .. } => "status_4xx",
+            Self::Status { .. } => "status_5xx",
+            Self::Connect(_) => "connect",
+            Self::Timeout(_) => "timeout",
+            Self::Malformed(_) => "malformed",
+            Self::Remote(_) => "remote",
+            Self::Cancelled => "cancelled",
+        }
+    }
+
     /// Whether another attempt may succeed (before the first token).
     pub fn is_transient(&self) -> bool {
         match self {

@@ -41,7 +41,7 @@ impl OpenAi {
 #[async_trait]
 impl Model for OpenAi {
     fn provider(&self) -> &'static str {
-        "openai"
+        <Stream as Parser>::PROVIDER
     }
 
     fn model(&self) -> &str {
@@ -149,6 +149,8 @@ impl Stream {
 }
 
 impl Parser for Stream {
+    const PROVIDER: &'static str = "openai";
+
     fn parse(&mut self, event: &Event) -> Result<Vec<Chunk>, ModelError> {
         let data = event.data.trim();
         if data == "[DONE]" {

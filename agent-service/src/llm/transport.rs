@@ -12,6 +12,7 @@ use reqwest::header::RETRY_AFTER;
 use tokio_util::sync::CancellationToken;
 
 use super::{Breaker, Chunk, Chunks, ModelError};
+use crate::metrics;
 
 /// The longest `Retry-After` honoured; a provider asking for more is treated as down.
 const MAX_RETRY_AFTER: Duration = Duration::from_secs(60);
@@ -30,6 +31,8 @@ pub fn install_crypto() {
 
 /// Reads one provider's stream format.
 pub trait Parser: Default + Send + 'static {
+    /// The provider whose format it reads (`anthropic`, `openai`), for metrics.
+    const PROVIDER: &'static str;
     /// The chunks one event carries.
     fn parse(&mut self, event: &Event) -> Result<Vec<Chunk>, ModelError>;
     /// Called when the stream ended: the last chunks, or why the reply is incomplete.
@@ -168,6 +171,7 @@ impl Transport {
                 return Err(failed.error);
             }
             let delay = self.retry.delay(attempt, failed.retry_after);
+            metrics::retry(P::PROVIDER);
             tracing::warn!(attempt, delay_ms = delay.as_millis() as u64, error = %failed.error, "model call failed; retrying");
             tokio::select! {
                 biased;

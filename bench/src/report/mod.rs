@@ -2,6 +2,7 @@
 //! DESIGN.md section 9 with PASS or FAIL, then the tables they come from. Runs are kept,
 //! newest first, below a marker line.
 
+mod agent;
 mod analyst;
 mod chat;
 mod checkpoint;
@@ -12,6 +13,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::time::Duration;
 
+use crate::agent::AgentResult;
 use crate::analyst::AnalystResult;
 use crate::chat::ChatResult;
 use crate::checkpoint::CheckpointResult;
@@ -77,6 +79,18 @@ What is measured:
   sending the request to the first event and to `done`. One ask before them opens the file and
   is reported as the warm-up. A target passes when the slowest question's median meets it and
   every answer ended with `done` and no `error` event.
+- **The agent's own time per turn**: agent-service's driver, analysis graph, LLM analyst and
+  model clients (Anthropic and OpenAI wire formats, built from agent-service's configuration
+  with its defaults) run inside `sextant-bench` over the benchmark's agent database and Redis,
+  against agent-service's fake model server answering every call at once with the provider's
+  recorded stream. A turn is the first question of a fresh session over a 200-row sales table
+  (its query, table, chart and answer), timed from recording the run to the end of its task;
+  the model's time is the wall time with a model call in flight (the request, the loopback
+  HTTP and the parsing of the stream), the rest is the agent's own. The same turn is then
+  answered by the offline analyst alone and by the LLM analyst with its circuit breaker open
+  (every decision falls back to the offline analyst), and the turn that opened the breaker in
+  a storm of 500s is timed with the default retry settings. 200 measured turns per row after
+  5 warm-up turns.
 
 Run it with `make bench`, or quicker with flags, e.g.
 `make bench BENCH_ARGS='--rate 1000 --duration 10s --csv-size 100M'`
@@ -125,6 +139,8 @@ pub struct Report {
     pub chat: Option<Result<ChatResult, String>>,
     /// The offline analyst on a large table.
     pub analyst: Option<Result<AnalystResult, String>>,
+    /// The agent's own time per turn.
+    pub agent: Option<Result<AgentResult, String>>,
     /// Anything else the reader should know about this run.
     pub notes: Vec<String>,
 }
@@ -200,6 +216,7 @@ impl Report {
         self.checkpoint_markdown(&mut out);
         self.chat_markdown(&mut out);
         self.analyst_markdown(&mut out);
+        self.agent_markdown(&mut out);
         out
     }
 }

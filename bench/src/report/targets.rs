@@ -152,6 +152,7 @@ impl Report {
         self.checkpoint_targets(&mut rows);
         self.chat_targets(&mut rows);
         self.analyst_targets(&mut rows);
+        self.agent_targets(&mut rows);
         rows
     }
 

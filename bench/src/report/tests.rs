@@ -4,6 +4,7 @@
 use std::time::Duration;
 
 use super::*;
+use crate::agent::Row as TurnsRow;
 use crate::analyst::Question;
 use crate::chat::{Rates, Setup, Storm};
 use crate::checkpoint::Row as CheckpointRow;
@@ -51,8 +52,30 @@ fn summary(p50: u64, p99: u64, max: u64) -> Summary {
     }
 }
 
-/// A run of only the checkpoint, chat and analyst parts, the analyst missing one question.
+/// Turns whose agent's own time is `own` ms at the median, of `turn` ms in all.
+fn turns(label: &str, turn: u64, own: u64, calls: u32) -> TurnsRow {
+    TurnsRow {
+        label: label.to_owned(),
+        turn: summary(turn, turn + 2, turn + 5),
+        model: summary(turn - own, turn - own + 1, turn - own + 2),
+        overhead: summary(own, own + 1, own + 3),
+        calls,
+    }
+}
+
+/// A run of only the checkpoint, chat, analyst and agent parts, the analyst missing one
+/// question and the OpenAI wire's turn over its target.
 fn agent_run() -> Report {
+    let agent = AgentResult {
+        models: vec![
+            turns("anthropic wire, instant model", 20, 3, 9),
+            turns("openai wire, instant model", 25, 6, 9),
+        ],
+        offline: turns("offline analyst", 10, 10, 0),
+        breaker_open: turns("breaker open: the offline analyst answers", 12, 12, 0),
+        opening: ms(2_400),
+        retry: (3, ms(500)),
+    };
     let checkpoint = CheckpointResult {
         state_bytes: 4_866,
         rows: vec![
@@ -136,6 +159,7 @@ fn agent_run() -> Report {
         checkpoint: Some(Ok(checkpoint)),
         chat: Some(Ok(chat)),
         analyst: Some(Ok(analyst)),
+        agent: Some(Ok(agent)),
         notes: Vec::new(),
     }
 }
@@ -173,6 +197,15 @@ fn the_agent_parts_give_verdicts_and_well_formed_tables() {
         "{markdown}"
     );
     assert!(markdown.contains("a replay carried 12000 events/s (p50)"), "{markdown}");
+    let own = "the agent's own time per turn beyond an instant model's, p50";
+    assert_eq!(verdict(&markdown, &format!("{own} (anthropic wire")), "**PASS**");
+    assert_eq!(verdict(&markdown, &format!("{own} (openai wire")), "**FAIL**");
+    assert_eq!(verdict(&markdown, "breaker open"), "**PASS**", "2 ms beyond offline");
+    assert!(
+        markdown.contains("| openai wire, instant model | 1999 | 9 | 25.00 |"),
+        "{markdown}"
+    );
+    assert!(markdown.contains("took 2400.00 ms until its answer"), "{markdown}");
     // Every table row has as many cells as its header.
     let mut columns = None;
     for line in markdown.lines() {

@@ -1,6 +1,6 @@
 //! One benchmark run: set up what the parts asked for need (a user and session through the
 //! gateway for the overhead, rate and profile parts; nothing of the gateway for the
-//! checkpoint part alone), run the parts in order, and record the report.
+//! checkpoint and agent parts alone), run the parts in order, and record the report.
 
 mod parts;
 
@@ -64,7 +64,8 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         "[year]-[month]-[day] [hour]:[minute] UTC"
     ))?;
     let wants = |part: Part| args.parts.contains(&part);
-    let gateway = if args.parts.iter().any(|part| *part != Part::Checkpoint) {
+    let in_process = |part: &Part| matches!(part, Part::Checkpoint | Part::Agent);
+    let gateway = if !args.parts.iter().all(in_process) {
         Some(http1::Target::resolve(&args.gateway_url).await?)
     } else {
         None
@@ -93,6 +94,7 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         checkpoint: None,
         chat: None,
         analyst: None,
+        agent: None,
         notes: args.note.clone(),
     };
     let mut complete = true;
@@ -153,6 +155,12 @@ pub async fn run(args: RunArgs) -> anyhow::Result<ExitCode> {
         let result = parts::analyst(&args, gateway, &mut quiet).await;
         complete &= result.is_ok();
         report.analyst = Some(result.map_err(|error| format!("{error:#}")));
+    }
+    if wants(Part::Agent) {
+        quiet.wait().await;
+        let result = parts::agent(&args).await;
+        complete &= result.is_ok();
+        report.agent = Some(result.map_err(|error| format!("{error:#}")));
     }
 
     if let (Some(before), Ok(after)) = (steal_before, procfs::machine_steal_ticks()) {

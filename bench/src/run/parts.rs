@@ -9,7 +9,7 @@ use crate::cli::RunArgs;
 use crate::http1::{self, API_BASE};
 use crate::procfs::Pid;
 use crate::quiet::Quiet;
-use crate::{analyst, chat, checkpoint, closed, dataset, latency, open, profile, report, say, units, upload};
+use crate::{agent, analyst, chat, checkpoint, closed, dataset, latency, open, profile, report, say, units, upload};
 
 /// The pid of a process a part samples, which the command line must give.
 fn required_pid(name: &str, pid: Option<u32>) -> anyhow::Result<Pid> {
@@ -60,6 +60,21 @@ pub(super) async fn checkpoint(args: &RunArgs) -> anyhow::Result<checkpoint::Che
         concurrent_steps: args.checkpoint_graph_steps,
     };
     checkpoint::run(&settings).await
+}
+
+/// The agent's own time per turn, in this process, over the agent database and Redis.
+pub(super) async fn agent(args: &RunArgs) -> anyhow::Result<agent::AgentResult> {
+    let settings = agent::Settings {
+        database_url: args
+            .agent_database_url
+            .clone()
+            .context("the agent part needs the agent database (--agent-database-url)")?,
+        redis_url: args.redis_url.clone(),
+        redis_prefix: args.redis_prefix.clone(),
+        data_dir: args.data_dir.clone(),
+        turns: args.agent_turns.max(1),
+    };
+    agent::run(&settings).await
 }
 
 /// Concurrent chat streams and one stream's events per second.

@@ -13,6 +13,7 @@ use tokio::sync::oneshot;
 pub struct AgentProcess {
     config: agent_service::Config,
     proxy: TcpProxy,
+    metrics: Option<SocketAddr>,
     kill: Option<oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -23,6 +24,7 @@ impl AgentProcess {
         let mut process = Self {
             config,
             proxy,
+            metrics: None,
             kill: None,
             thread: None,
         };
@@ -33,6 +35,12 @@ impl AgentProcess {
     /// The address the other services and the gateway reach it at.
     pub fn addr(&self) -> SocketAddr {
         self.proxy.addr()
+    }
+
+    /// Where it serves `GET /metrics` (the process's recorder, which every service of the
+    /// test process shares).
+    pub fn metrics_url(&self) -> String {
+        format!("http://{}/metrics", self.metrics.expect("agent-service serves metrics"))
     }
 
     async fn boot(&mut self, provider: Arc<dyn Provider>) {
@@ -48,7 +56,7 @@ impl AgentProcess {
                 let application = agent_service::Application::build(config, provider)
                     .await
                     .expect("build agent-service");
-                let _ = ready.send(application.local_addr());
+                let _ = ready.send((application.local_addr(), application.metrics_addr()));
                 tokio::select! {
                     served = application.run_until_stopped(std::future::pending()) => {
                         panic!("agent-service stopped: {served:?}")
@@ -59,8 +67,9 @@ impl AgentProcess {
             // Every task still running (the runs' drivers) is dropped where it stands.
             runtime.shutdown_background();
         });
-        let addr = listening.await.expect("agent-service started");
+        let (addr, metrics) = listening.await.expect("agent-service started");
         self.proxy.retarget(addr);
+        self.metrics = metrics;
         self.kill = Some(kill);
         self.thread = Some(thread);
     }

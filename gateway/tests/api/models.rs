@@ -53,7 +53,44 @@ async fn each_provider_answers_a_whole_turn_with_its_sql_table_chart_and_prose()
         assert!(usage["cost_usd"].as_f64().is_some_and(|cost| cost > 0.0), "{usage}");
         assert_eq!(app.history(&token).await.len(), 1, "{wire:?}");
         assert!(fake.requests().len() >= 8, "{wire:?}: one call per decision");
+
+        let provider = format!("{wire:?}").to_lowercase();
+        let metrics = scrape(&app).await;
+        for series in [
+            format!("llm_calls_total{{provider=\"{provider}\",outcome=\"ok\"}}"),
+            format!("llm_call_duration_seconds_count{{provider=\"{provider}\"}}"),
+            "agent_runs_total{outcome=\"finished\"}".to_owned(),
+        ] {
+            assert!(value(&metrics, &series) >= 1.0, "{series} in\n{metrics}");
+        }
+        let tokens = metrics
+            .lines()
+            .filter(|line| line.starts_with("llm_tokens_total{") && line.contains("kind=\"input\""))
+            .filter(|line| line.contains("node=\"route\""))
+            .count();
+        assert!(tokens >= 1, "tokens by model and node:\n{metrics}");
+        assert!(
+            metrics.lines().any(|line| line.starts_with("llm_cost_microusd_total{")),
+            "{metrics}"
+        );
+        assert_eq!(value(&metrics, "llm_breaker_open"), 0.0, "{metrics}");
     }
+}
+
+/// agent-service's `/metrics` text.
+async fn scrape(app: &TestApp) -> String {
+    let response = app.client.get(app.agent.metrics_url()).send().await.expect("metrics");
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    response.text().await.expect("metrics text")
+}
+
+/// The value of the series named exactly `series` (name and labels), 0 when absent.
+fn value(metrics: &str, series: &str) -> f64 {
+    metrics
+        .lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .and_then(|value| value.trim().parse().ok())
+        .unwrap_or(0.0)
 }
 
 #[tokio::test]
@@ -101,4 +138,14 @@ async fn a_storm_of_500s_opens_the_circuit_shown_by_readyz_and_the_offline_analy
         reqwest::StatusCode::OK,
         "an open circuit alone keeps the gateway ready"
     );
+    let metrics = scrape(&app).await;
+    assert_eq!(value(&metrics, "llm_breaker_open"), 1.0, "{metrics}");
+    for series in [
+        "llm_retries_total{provider=\"anthropic\"}",
+        "llm_fallbacks_total{provider=\"anthropic\"}",
+        "llm_calls_total{provider=\"anthropic\",outcome=\"status_5xx\"}",
+        "llm_calls_total{provider=\"anthropic\",outcome=\"unavailable\"}",
+    ] {
+        assert!(value(&metrics, series) >= 1.0, "{series} in\n{metrics}");
+    }
 }

@@ -194,7 +194,7 @@ async fn a_stopped_branch_stops_the_run_with_its_code() {
     let error = run(&graph).await.expect_err("stopped");
     assert!(
         matches!(&error, GraphError::NodeStopped { node, code, message }
-            if node == "fan" && code == "budget_exceeded" && message == "branch 0, node `work`: the token budget is spent"),
+            if node == "fan" && code == "budget_exceeded" && message == "the token budget is spent"),
         "{error:?}"
     );
 }

@@ -1,0 +1,446 @@
+//! The agent's own cost per turn (issue 12), in this process: agent-service's real driver,
+//! analysis graph, LLM analyst and model clients, configured as `LLM_PROVIDER` and
+//! `LLM_BASE_URL` configure them, against a fake model server (agent-service's own, feature
+//! `testing`) that answers every call at once with the provider's recorded stream. Runs are
+//! recorded, checkpointed and remembered in the benchmark's agent database and Redis.
+//!
+//! One turn is a first question in a fresh session, timed from recording the run to the end
+//! of its task (after `done`). The model's time is the wall time during which at least one
+//! model call was in flight, from the client's request to its stream's end, so the loopback
+//! HTTP and the parsing of the stream count as the model's; the rest is the agent's:
+//! graph, checkpoints, memory, the run's record, the queries and the chart.
+//!
+//! The fallback rows: the same turn answered by the offline analyst alone, then by the LLM
+//! analyst whose circuit breaker is open (every decision falls back to the offline analyst),
+//! and the turn that met a storm of 500s and opened the breaker, with the default retry
+//! settings.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant};
+
+use agent_service::analysis::{self, Analyst};
+use agent_service::domain::{FileId, Scope, SessionId, UserId};
+use agent_service::driver::{self, Job, Start};
+use agent_service::events::Event;
+use agent_service::graph::{Checkpoints, RunId};
+use agent_service::llm::fake::{Behaviour, FakeLlm, Wire};
+use agent_service::llm::{Breaker, Chunks, Model, ModelError, Request};
+use agent_service::memory::Memories;
+use agent_service::provider::Provider;
+use agent_service::runs::Runs;
+use agent_service::sql::{DatasetFormat, DatasetSpec, Datasets, Limits};
+use agent_service::usage::Prices;
+use anyhow::Context;
+use async_trait::async_trait;
+use clap::Parser;
+use futures::StreamExt;
+use sextant_common::cache::Cache;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
+
+use crate::latency::{self, Summary};
+
+/// The question of every turn: the recorded streams answer it.
+const QUESTION: &str = "What is the total amount by region, as a chart?";
+/// Rows of the sales table the turns query.
+const ROWS: u64 = 200;
+/// Turns before the measured ones (the dataset opened, the pools warm).
+const WARMUP: usize = 5;
+
+/// How to run the part.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The agent database.
+    pub database_url: String,
+    /// Redis.
+    pub redis_url: String,
+    /// The prefix of every Redis key written.
+    pub redis_prefix: String,
+    /// Where the sales table is written.
+    pub data_dir: PathBuf,
+    /// Measured turns of each row.
+    pub turns: usize,
+}
+
+/// The turns of one way of answering.
+#[derive(Debug, Clone)]
+pub struct Row {
+    /// Who answered.
+    pub label: String,
+    /// Whole turns.
+    pub turn: Summary,
+    /// The model's time of each turn.
+    pub model: Summary,
+    /// The rest of each turn: the agent's own.
+    pub overhead: Summary,
+    /// Model calls per turn.
+    pub calls: u32,
+}
+
+/// What the part measured.
+#[derive(Debug, Clone)]
+pub struct AgentResult {
+    /// A turn with an instant model, one row per wire format.
+    pub models: Vec<Row>,
+    /// The offline analyst alone.
+    pub offline: Row,
+    /// The LLM analyst with its breaker open: every decision from the offline analyst.
+    pub breaker_open: Row,
+    /// The turn whose calls met 500s until the breaker opened.
+    pub opening: Duration,
+    /// The retry settings of that turn: attempts per call, base backoff.
+    pub retry: (u32, Duration),
+}
+
+impl AgentResult {
+    /// What falling back to the offline analyst adds to its answer, at the median.
+    pub fn fallback_cost(&self) -> Duration {
+        self.breaker_open.turn.p50.saturating_sub(self.offline.turn.p50)
+    }
+}
+
+/// Runs the part.
+pub async fn run(settings: &Settings) -> anyhow::Result<AgentResult> {
+    let world = World::open(settings).await?;
+    let mut models = Vec::new();
+    for wire in [Wire::Anthropic, Wire::OpenAi] {
+        let fake = FakeLlm::start(wire).await;
+        let (model, _) = remote(&fake)?;
+        let busy = Arc::new(Busy::default());
+        let timed: Arc<dyn Model> = Arc::new(Timed {
+            inner: model,
+            busy: Arc::clone(&busy),
+        });
+        let provider = Arc::new(agent_service::analyst::Llm::new(timed, Prices::default()));
+        let label = format!("{wire:?} wire, instant model").to_lowercase();
+        models.push(world.turns(&label, provider, settings.turns, &busy, true).await?);
+    }
+
+    let none = Arc::new(Busy::default());
+    let offline = world
+        .turns(
+            "offline analyst",
+            Arc::new(agent_service::offline::Offline::new()),
+            settings.turns,
+            &none,
+            false,
+        )
+        .await?;
+
+    let fake = FakeLlm::start(Wire::Anthropic).await;
+    fake.always(Behaviour::Status {
+        status: 500,
+        retry_after: None,
+    });
+    let (model, retry) = remote(&fake)?;
+    let provider = Arc::new(agent_service::analyst::Llm::new(Arc::clone(&model), Prices::default()));
+    let job = world.job(provider.clone())?;
+    let (opening, _, _) = world.turn(&job, &none, false).await?;
+    anyhow::ensure!(
+        model.breaker().state().as_str() == "open",
+        "a storm of 500s left the breaker {}",
+        model.breaker().state().as_str()
+    );
+    let breaker_open = world
+        .turns(
+            "breaker open: the offline analyst answers",
+            provider,
+            settings.turns,
+            &none,
+            false,
+        )
+        .await?;
+    world.forget().await?;
+    Ok(AgentResult {
+        models,
+        offline,
+        breaker_open,
+        opening,
+        retry,
+    })
+}
+
+/// A client of `fake` built by agent-service's configuration with its defaults, and that
+/// configuration's retry settings.
+fn remote(fake: &FakeLlm) -> anyhow::Result<(Arc<dyn Model>, (u32, Duration))> {
+    let provider = match fake.wire() {
+        Wire::Anthropic => "anthropic",
+        Wire::OpenAi => "openai",
+    };
+    let base_url = fake.base_url();
+    let args = [
+        "agent-service",
+        "--llm-provider",
+        provider,
+        "--llm-base-url",
+        &base_url,
+        "--llm-api-key",
+        "bench-key",
+    ];
+    let config = agent_service::Config::try_parse_from(args).context("agent-service's configuration")?;
+    let retry = (config.llm_attempts, Duration::from_millis(config.llm_backoff_ms));
+    let model = agent_service::model(&config)?.context("a remote model is configured")?;
+    Ok((model, retry))
+}
+
+/// What every turn shares: the run records, the executor, memory, checkpoints, the table.
+struct World {
+    pool: sqlx::PgPool,
+    runs: Runs,
+    datasets: Datasets,
+    memories: Memories,
+    checkpoints: Checkpoints,
+    dataset: DatasetSpec,
+    user: UserId,
+    started: Mutex<Vec<RunId>>,
+}
+
+impl World {
+    async fn open(settings: &Settings) -> anyhow::Result<Self> {
+        let pool = sextant_common::connect::postgres(&settings.database_url, 10)
+            .await
+            .context("connecting to the agent database")?;
+        let mut migrator = sqlx::migrate!("../agent-service/migrations");
+        migrator.set_ignore_missing(true);
+        migrator.run(&pool).await.context("migrating the agent database")?;
+        let redis = sextant_common::connect::redis(&settings.redis_url).context("Redis URL")?;
+        let cache = Cache::new(redis, settings.redis_prefix.clone(), agent_service::memory::TTL);
+        let path = settings.data_dir.join("agent-sales.csv");
+        crate::dataset::sales(&path, ROWS).with_context(|| format!("writing {}", path.display()))?;
+        Ok(Self {
+            runs: Runs::new(pool.clone(), Duration::from_secs(5)),
+            datasets: Datasets::new(4),
+            memories: Memories::new(pool.clone(), cache.clone()),
+            checkpoints: Checkpoints::new(pool.clone(), cache),
+            dataset: DatasetSpec {
+                file_id: Uuid::new_v4(),
+                path,
+                format: DatasetFormat::Csv { delimiter: b',' },
+                date_columns: Vec::new(),
+            },
+            user: UserId(Uuid::new_v4()),
+            started: Mutex::default(),
+            pool,
+        })
+    }
+
+    /// `turns` measured turns answered by `provider` (after a warm-up), each checked.
+    async fn turns(
+        &self,
+        label: &str,
+        provider: Arc<dyn Provider>,
+        turns: usize,
+        busy: &Busy,
+        with_sql: bool,
+    ) -> anyhow::Result<Row> {
+        crate::say(&format!("agent: {turns} turns, {label}"));
+        let job = self.job(provider)?;
+        for _ in 0..WARMUP {
+            self.turn(&job, busy, with_sql).await?;
+        }
+        let (mut whole, mut model, mut overhead) = (latency::histogram(), latency::histogram(), latency::histogram());
+        let mut calls = 0;
+        for _ in 0..turns {
+            let (took, in_model, made) = self.turn(&job, busy, with_sql).await?;
+            latency::record(&mut whole, took);
+            latency::record(&mut model, in_model);
+            latency::record(&mut overhead, took.saturating_sub(in_model));
+            calls = made;
+        }
+        let row = Row {
+            label: label.to_owned(),
+            turn: Summary::of(&whole),
+            model: Summary::of(&model),
+            overhead: Summary::of(&overhead),
+            calls,
+        };
+        crate::say(&format!(
+            "  turn p50 {} ms, model p50 {} ms, the agent's own p50 {} ms, p99 {} ms",
+            latency::millis(row.turn.p50),
+            latency::millis(row.model.p50),
+            latency::millis(row.overhead.p50),
+            latency::millis(row.overhead.p99),
+        ));
+        Ok(row)
+    }
+
+    /// A run of the analysis graph over `provider`, built once as agent-service builds it.
+    fn job(&self, provider: Arc<dyn Provider>) -> anyhow::Result<Job> {
+        let identity = provider.identity();
+        let analyst = Arc::new(Analyst {
+            provider,
+            datasets: self.datasets.clone(),
+            limits: Limits::default(),
+            memories: self.memories.clone(),
+        });
+        let graph = analysis::graph(analyst, Some(self.checkpoints.clone()), analysis::MAX_STEPS)?;
+        Ok(Job {
+            graph: Arc::new(graph),
+            datasets: self.datasets.clone(),
+            limits: Limits::default(),
+            identity,
+            scope: self.scope(),
+            dataset: self.dataset.clone(),
+            budget_usd: None,
+        })
+    }
+
+    /// A fresh session of the benchmark's user.
+    fn scope(&self) -> Scope {
+        Scope {
+            user: self.user,
+            session: SessionId(Uuid::new_v4()),
+            file: FileId("agent-sales.csv".into()),
+        }
+    }
+
+    /// One turn of `job` in a fresh session: its time, the model's part of it, the model
+    /// calls.
+    async fn turn(&self, job: &Job, busy: &Busy, with_sql: bool) -> anyhow::Result<(Duration, Duration, u32)> {
+        let scope = self.scope();
+        let job = Job {
+            scope: scope.clone(),
+            ..job.clone()
+        };
+        busy.take();
+        let started = Instant::now();
+        let live = self.runs.start(scope, &self.dataset, QUESTION).await?;
+        driver::spawn(self.runs.clone(), Arc::clone(&live), job, Start::Fresh(QUESTION.into())).await?;
+        let took = started.elapsed();
+        let (in_model, calls) = busy.take();
+        self.started
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .push(live.id);
+        let events: Vec<Event> = live.follow(0).map(|numbered| numbered.event).collect().await;
+        check(&events, with_sql)?;
+        Ok((took, in_model, calls))
+    }
+
+    /// Leaves the database as it was: the benchmark's runs are no one's conversation.
+    async fn forget(self) -> anyhow::Result<()> {
+        let runs = std::mem::take(&mut *self.started.lock().unwrap_or_else(PoisonError::into_inner));
+        self.checkpoints.delete_runs(&runs).await?;
+        let ids: Vec<Uuid> = runs.iter().map(|run| run.0).collect();
+        sqlx::query("DELETE FROM runs WHERE id = ANY($1)")
+            .bind(&ids)
+            .execute(&self.pool)
+            .await?;
+        sqlx::query("DELETE FROM memories WHERE user_id = $1")
+            .bind(self.user.0)
+            .execute(&self.pool)
+            .await?;
+        self.pool.close().await;
+        Ok(())
+    }
+}
+
+/// A turn counts when it answered in full: `done`, no `error`, and (from a model) its
+/// query, the table and the chart.
+fn check(events: &[Event], with_sql: bool) -> anyhow::Result<()> {
+    let has = |wanted: fn(&Event) -> bool| events.iter().any(wanted);
+    if let Some(error) = events.iter().find(|event| matches!(event, Event::Error { .. })) {
+        anyhow::bail!("the turn ended in an error: {error:?}");
+    }
+    anyhow::ensure!(has(|event| matches!(event, Event::Done { .. })), "the turn has no done");
+    anyhow::ensure!(
+        has(|event| matches!(event, Event::Text { .. })),
+        "the turn has no answer"
+    );
+    if with_sql {
+        anyhow::ensure!(
+            has(|event| matches!(event, Event::Code { .. }))
+                && has(|event| matches!(event, Event::Table(_)))
+                && has(|event| matches!(event, Event::Chart { .. })),
+            "the model's turn lacks its query, table or chart: {events:?}"
+        );
+    }
+    Ok(())
+}
+
+/// The wall time during which at least one model call was in flight, and the calls.
+#[derive(Debug, Default)]
+struct Busy {
+    state: Mutex<BusyState>,
+}
+
+#[derive(Debug, Default)]
+struct BusyState {
+    in_flight: u32,
+    since: Option<Instant>,
+    total: Duration,
+    calls: u32,
+}
+
+impl Busy {
+    fn begin(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        if state.in_flight == 0 {
+            state.since = Some(Instant::now());
+        }
+        state.in_flight += 1;
+        state.calls += 1;
+    }
+
+    fn end(&self) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        state.in_flight = state.in_flight.saturating_sub(1);
+        if state.in_flight == 0
+            && let Some(since) = state.since.take()
+        {
+            state.total += since.elapsed();
+        }
+    }
+
+    /// The time and calls so far; starts counting again.
+    fn take(&self) -> (Duration, u32) {
+        let mut state = self.state.lock().unwrap_or_else(PoisonError::into_inner);
+        let taken = (state.total, state.calls);
+        state.total = Duration::ZERO;
+        state.calls = 0;
+        taken
+    }
+}
+
+/// Ends a call's time when its stream is dropped (read to its end, or abandoned).
+struct InFlight(Arc<Busy>);
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.0.end();
+    }
+}
+
+/// A model that times the calls of the one it wraps.
+struct Timed {
+    inner: Arc<dyn Model>,
+    busy: Arc<Busy>,
+}
+
+#[async_trait]
+impl Model for Timed {
+    fn provider(&self) -> &'static str {
+        self.inner.provider()
+    }
+
+    fn model(&self) -> &str {
+        self.inner.model()
+    }
+
+    fn breaker(&self) -> &Breaker {
+        self.inner.breaker()
+    }
+
+    async fn stream(&self, request: &Request, cancel: &CancellationToken) -> Result<Chunks, ModelError> {
+        self.busy.begin();
+        let in_flight = InFlight(Arc::clone(&self.busy));
+        let chunks = self.inner.stream(request, cancel).await?;
+        Ok(chunks
+            .map(move |chunk| {
+                let _timing = &in_flight;
+                chunk
+            })
+            .boxed())
+    }
+}

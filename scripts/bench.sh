@@ -8,7 +8,7 @@
 #
 #   make bench BENCH_ARGS='--rate 1000 --duration 10s --csv-size 100M'   # a quick run
 #   bash scripts/bench.sh --parts overhead,rate                            # skip the 1 GB CSV
-#   bash scripts/bench.sh --parts checkpoint,chat,analyst --streams 200    # the agent's parts
+#   bash scripts/bench.sh --parts checkpoint,chat,analyst,agent --streams 200    # the agent's parts
 #
 # The chat part holds one connection per stream (1,000 by default) in the gateway and in
 # sextant-bench: the soft limit of open files is raised to the hard limit for everything

@@ -88,6 +88,7 @@ stop_all() {
 : "${FILE_LISTEN_ADDR:=127.0.0.1:8002}"
 : "${AGENT_LISTEN_ADDR:=127.0.0.1:8005}"
 : "${GATEWAY_LISTEN_ADDR:=127.0.0.1:8003}"
+: "${AGENT_METRICS_ADDR:=127.0.0.1:9005}"
 : "${AUTH_URL:=http://$(connect_addr "$AUTH_LISTEN_ADDR")}"
 : "${SESSION_URL:=http://$(connect_addr "$SESSION_LISTEN_ADDR")}"
 : "${FILE_URL:=http://$(connect_addr "$FILE_LISTEN_ADDR")}"
@@ -176,7 +177,7 @@ start_service file-service FILE_LISTEN_ADDR="$FILE_LISTEN_ADDR" \
     SESSION_URL="$SESSION_URL" FILE_STORAGE_DIR="$FILE_STORAGE_DIR"
 start_service agent-service AGENT_LISTEN_ADDR="$AGENT_LISTEN_ADDR" \
     AGENT_DATABASE_URL="$AGENT_DATABASE_URL" REDIS_URL="$REDIS_URL" AUTH_URL="$AUTH_URL" \
-    SESSION_URL="$SESSION_URL" FILE_URL="$FILE_URL"
+    SESSION_URL="$SESSION_URL" FILE_URL="$FILE_URL" AGENT_METRICS_ADDR="$AGENT_METRICS_ADDR"
 start_service gateway GATEWAY_LISTEN_ADDR="$GATEWAY_LISTEN_ADDR" AUTH_URL="$AUTH_URL" \
     SESSION_URL="$SESSION_URL" FILE_URL="$FILE_URL" AGENT_URL="$AGENT_URL" FRONTEND_DIR="$FRONTEND_DIR"
 
@@ -200,6 +201,7 @@ cat <<EOF
     web app        $GATEWAY_HTTP/
     API (gateway)  $GATEWAY_HTTP/api/v1/gateway
     health         $GATEWAY_HTTP/healthz   ready: $GATEWAY_HTTP/readyz   metrics: $GATEWAY_HTTP/metrics
+                   the agent's metrics (model calls, breaker, tokens, cost): http://$(connect_addr "$AGENT_METRICS_ADDR")/metrics
     logs           $LOG_DIR/<service>.log
     PostgreSQL     $(redact_url "$PG_SERVER_URL")   Redis: $(redact_url "$REDIS_URL")
 

@@ -96,7 +96,7 @@ impl Chat {
         })
     }
 
-    fn job(&self, scope: Scope, dataset: DatasetSpec, budget_usd: Option<f64>) -> Job {
+    fn job(&self, scope: Scope, dataset: DatasetSpec, budget_usd: Option<f64>, sample_rows: bool) -> Job {
         Job {
             graph: Arc::clone(&self.graph),
             datasets: self.datasets.clone(),
@@ -105,15 +105,23 @@ impl Chat {
             scope,
             dataset,
             budget_usd,
+            sample_rows,
         }
     }
 
-    /// Starts answering `question` about `dataset` in `scope`; [`Error::Busy`] when the
-    /// session already has a run going.
-    pub async fn ask(&self, scope: Scope, dataset: DatasetSpec, question: Question) -> Result<Arc<Live>, Error> {
+    /// Starts answering `question` about `dataset` in `scope` (with a few of its rows for
+    /// a remote model when `sample_rows`); [`Error::Busy`] when the session already has a
+    /// run going.
+    pub async fn ask(
+        &self,
+        scope: Scope,
+        dataset: DatasetSpec,
+        question: Question,
+        sample_rows: bool,
+    ) -> Result<Arc<Live>, Error> {
         let budget = self.budget(&scope).await?;
         let live = self.runs.start(scope.clone(), &dataset, question.as_str()).await?;
-        let job = self.job(scope, dataset, budget);
+        let job = self.job(scope, dataset, budget, sample_rows);
         driver::spawn(
             self.runs.clone(),
             Arc::clone(&live),
@@ -141,7 +149,8 @@ impl Chat {
         for run in &interrupted {
             tracing::info!(run_id = %run.live.id, "resuming a run interrupted by a restart");
             let budget = self.budget(&run.live.scope).await?;
-            let job = self.job(run.live.scope.clone(), run.dataset.clone(), budget);
+            // The samples, if any, are in the checkpointed state already.
+            let job = self.job(run.live.scope.clone(), run.dataset.clone(), budget, false);
             driver::spawn(self.runs.clone(), Arc::clone(&run.live), job, Start::Resume);
         }
         Ok(interrupted.len())
@@ -221,7 +230,7 @@ mod tests {
     async fn answered(chat: &Chat, deps: &Deps) -> Vec<Event> {
         let question = Question::parse("total by region").expect("question");
         let live = chat
-            .ask(deps.scope.clone(), deps.dataset.clone(), question)
+            .ask(deps.scope.clone(), deps.dataset.clone(), question, false)
             .await
             .expect("ask");
         live.follow(0).map(|event| event.event).collect().await

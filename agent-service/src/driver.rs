@@ -15,9 +15,14 @@ use crate::graph::{Event as GraphEvent, Graph, GraphError, Outcome as GraphOutco
 use crate::provider::Identity;
 use crate::runs::{Live, Outcome, Runs};
 use crate::sql::{DatasetSpec, Datasets, Limits, SqlError};
-use crate::table::Column;
+use crate::table::{Column, Table};
 use crate::usage::Usage;
 use crate::values::Values;
+
+/// Rows of the dataset a remote model sees when the session allows samples.
+const SAMPLE_ROWS: usize = 5;
+/// Columns of those rows at most (a wide table's first).
+const SAMPLE_COLUMNS: usize = 40;
 
 /// How a run begins.
 pub enum Start {
@@ -44,6 +49,8 @@ pub struct Job {
     pub dataset: DatasetSpec,
     /// What the run may spend on a model, in US dollars (`None`: no limit).
     pub budget_usd: Option<f64>,
+    /// Whether the session's owner lets a remote model see a few rows of the dataset.
+    pub sample_rows: bool,
 }
 
 /// Starts (or resumes) the run `live`; the task ends after `done`.
@@ -76,9 +83,44 @@ async fn initial(live: &Live, job: &Job, question: String) -> Result<Analysis, O
     let values = Values::read(&job.datasets, &job.dataset, &schema, job.limits, &live.cancel)
         .await
         .map_err(|_| cancelled(live))?;
+    let samples = if job.sample_rows {
+        samples(job, &live.cancel).await.map_err(|_| cancelled(live))?
+    } else {
+        None
+    };
     Ok(Analysis::new(job.scope.clone(), job.dataset.clone(), question, schema)
         .with_values(values)
+        .with_samples(samples)
         .with_budget(job.budget_usd))
+}
+
+/// The first rows of the run's dataset, at most [`SAMPLE_COLUMNS`] of its columns. Only
+/// a cancellation is an error: a failed read gives none (logged), as the analyst can do
+/// without.
+async fn samples(job: &Job, cancel: &tokio_util::sync::CancellationToken) -> Result<Option<Table>, SqlError> {
+    let limits = Limits {
+        max_rows: SAMPLE_ROWS,
+        ..job.limits
+    };
+    match job
+        .datasets
+        .execute(&job.dataset, "SELECT * FROM data", limits, cancel)
+        .await
+    {
+        Ok(output) => {
+            let mut table = output.table;
+            table.columns.truncate(SAMPLE_COLUMNS);
+            for row in &mut table.rows {
+                row.truncate(SAMPLE_COLUMNS);
+            }
+            Ok(Some(table))
+        }
+        Err(SqlError::Cancelled) => Err(SqlError::Cancelled),
+        Err(error) => {
+            tracing::warn!(%error, file_id = %job.dataset.file_id, "the dataset's sample rows could not be read");
+            Ok(None)
+        }
+    }
 }
 
 /// Runs the graph; returns how the run ended and what its model calls used (the state's

@@ -20,6 +20,14 @@ use crate::runs::Live;
 use crate::upstream::{Dataset, Upstream};
 
 /// The service state shared by every call.
+/// Who is asking, in which session, about which dataset.
+struct Active {
+    scope: Scope,
+    dataset: Dataset,
+    /// Whether the session lets a remote model see a few rows of the dataset.
+    sample_rows: bool,
+}
+
 pub struct AgentService {
     verifier: Verifier,
     upstream: Upstream,
@@ -48,16 +56,20 @@ impl AgentService {
     }
 
     /// The caller, their active session and its active dataset.
-    async fn active(&self, caller: &MetadataMap) -> Result<(Scope, Dataset), Error> {
+    async fn active(&self, caller: &MetadataMap) -> Result<Active, Error> {
         let user = self.user(caller).await?;
         let session = self.upstream.active_session(caller).await?;
-        let dataset = self.upstream.active_dataset(caller, session).await?;
+        let dataset = self.upstream.active_dataset(caller, session.id).await?;
         let scope = Scope {
             user,
-            session,
+            session: session.id,
             file: dataset.file_id.clone(),
         };
-        Ok((scope, dataset))
+        Ok(Active {
+            scope,
+            dataset,
+            sample_rows: session.allow_sample_rows,
+        })
     }
 
     /// The live run a reconnecting client names, and where it was.
@@ -105,9 +117,13 @@ impl pb::agent_service_server::AgentService for AgentService {
             }
             None => {
                 let question = Question::parse(&request.question)?;
-                let (scope, dataset) = self.active(&caller).await?;
+                let Active {
+                    scope,
+                    dataset,
+                    sample_rows,
+                } = self.active(&caller).await?;
                 tracing::info!(session_id = %scope.session.0, file = %dataset.file_name, "answering a question");
-                (self.chat.ask(scope, dataset.spec, question).await?, 0)
+                (self.chat.ask(scope, dataset.spec, question, sample_rows).await?, 0)
             }
         };
         // Dropping this stream (the client went away) lets the run notice it has no
@@ -122,7 +138,7 @@ impl pb::agent_service_server::AgentService for AgentService {
     ) -> Result<Response<pb::CancelChatResponse>, Status> {
         let user = self.user(request.metadata()).await?;
         let session = self.upstream.active_session(request.metadata()).await?;
-        let cancelled = self.chat.runs.cancel(user, session);
+        let cancelled = self.chat.runs.cancel(user, session.id);
         Ok(Response::new(pb::CancelChatResponse { cancelled }))
     }
 
@@ -130,7 +146,7 @@ impl pb::agent_service_server::AgentService for AgentService {
         &self,
         request: Request<pb::GetChatHistoryRequest>,
     ) -> Result<Response<pb::GetChatHistoryResponse>, Status> {
-        let (scope, _) = self.active(request.metadata()).await?;
+        let scope = self.active(request.metadata()).await?.scope;
         let memory = self.chat.memories.load(&scope).await?;
         Ok(Response::new(pb::GetChatHistoryResponse {
             turns: memory.turns.iter().map(encode_turn).collect(),
@@ -138,7 +154,7 @@ impl pb::agent_service_server::AgentService for AgentService {
     }
 
     async fn save_chat(&self, request: Request<pb::SaveChatRequest>) -> Result<Response<pb::SaveChatResponse>, Status> {
-        let (scope, _) = self.active(request.metadata()).await?;
+        let scope = self.active(request.metadata()).await?.scope;
         self.chat.memories.flush(&scope).await?;
         Ok(Response::new(pb::SaveChatResponse {}))
     }
@@ -147,7 +163,7 @@ impl pb::agent_service_server::AgentService for AgentService {
         &self,
         request: Request<pb::DeleteChatHistoryRequest>,
     ) -> Result<Response<pb::DeleteChatHistoryResponse>, Status> {
-        let (scope, _) = self.active(request.metadata()).await?;
+        let scope = self.active(request.metadata()).await?.scope;
         self.chat.memories.delete(&scope).await?;
         Ok(Response::new(pb::DeleteChatHistoryResponse {}))
     }
@@ -156,7 +172,7 @@ impl pb::agent_service_server::AgentService for AgentService {
         &self,
         request: Request<pb::SuggestQuestionsRequest>,
     ) -> Result<Response<pb::SuggestQuestionsResponse>, Status> {
-        let (_, dataset) = self.active(request.metadata()).await?;
+        let dataset = self.active(request.metadata()).await?.dataset;
         let questions = self.chat.suggestions(&dataset.spec).await?;
         Ok(Response::new(pb::SuggestQuestionsResponse { questions }))
     }

@@ -95,6 +95,8 @@ pub struct Ask<'a> {
     pub schema: &'a [Column],
     /// What the columns hold (empty when unknown).
     pub values: &'a Values,
+    /// A few rows of `data`, when the session's owner lets a remote model see them.
+    pub samples: Option<&'a Table>,
     /// The conversation so far, oldest first.
     pub history: &'a [Exchange],
     /// TECHNICAL or QUICK, once decided.
@@ -113,6 +115,7 @@ impl<'a> Ask<'a> {
             question,
             schema,
             values: &NO_VALUES,
+            samples: None,
             mode: None,
             usage: None,
             history,
@@ -124,6 +127,11 @@ impl<'a> Ask<'a> {
     /// The decision with what the columns hold known.
     pub fn with_values(self, values: &'a Values) -> Self {
         Self { values, ..self }
+    }
+
+    /// The decision with a few rows of `data` to show a remote model.
+    pub fn with_samples(self, samples: Option<&'a Table>) -> Self {
+        Self { samples, ..self }
     }
 
     /// The decision with the run's mode and accounting known.

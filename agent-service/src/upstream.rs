@@ -28,6 +28,15 @@ pub struct Dataset {
     pub spec: DatasetSpec,
 }
 
+/// The caller's active session, as session-service describes it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ActiveSession {
+    /// The session.
+    pub id: SessionId,
+    /// Whether its owner lets a remote model see a few rows of its datasets.
+    pub allow_sample_rows: bool,
+}
+
 /// Clients of session-service and file-service.
 #[derive(Clone)]
 pub struct Upstream {
@@ -73,14 +82,19 @@ impl Upstream {
 
     /// The caller's active session.
     #[tracing::instrument(skip_all)]
-    pub async fn active_session(&self, caller: &MetadataMap) -> Result<SessionId, Error> {
+    pub async fn active_session(&self, caller: &MetadataMap) -> Result<ActiveSession, Error> {
         let request = self.request(GetActiveSessionRequest {}, caller);
         match self.sessions.clone().get_active_session(request).await {
             Ok(response) => response
                 .into_inner()
                 .session
-                .and_then(|session| uuid::Uuid::parse_str(&session.id).ok())
-                .map(SessionId)
+                .and_then(|session| {
+                    let id = uuid::Uuid::parse_str(&session.id).ok()?;
+                    Some(ActiveSession {
+                        id: SessionId(id),
+                        allow_sample_rows: session.allow_sample_rows,
+                    })
+                })
                 .ok_or_else(|| Error::Dependency {
                     service: "session-service",
                     cause: "an answer without a valid session".into(),

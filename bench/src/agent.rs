@@ -283,6 +283,7 @@ impl World {
             scope: self.scope(),
             dataset: self.dataset.clone(),
             budget_usd: None,
+            sample_rows: false,
         })
     }
 

@@ -1,6 +1,6 @@
 'use client';
 
-import { type FormEvent, type KeyboardEvent, useCallback, useEffect, useRef, useState } from 'react';
+import { type FormEvent, type KeyboardEvent, type ReactNode, useCallback, useEffect, useRef, useState } from 'react';
 
 import { wasCancelled } from '@/lib/answer';
 import { api, ApiError } from '@/lib/api';
@@ -26,6 +26,8 @@ interface Turn {
 
 interface Props {
   sessionTitle: string;
+  /** The session's settings, shown under the heading. */
+  settings?: ReactNode;
   /** The active dataset; null when the session has none yet. */
   dataset: string | null;
 }
@@ -44,7 +46,7 @@ function questionRefused(error: unknown): string {
  * The conversation about the active dataset: history, suggested questions, the composer,
  * and the streaming of each new answer (with Stop).
  */
-export function Chat({ sessionTitle, dataset }: Props) {
+export function Chat({ sessionTitle, settings, dataset }: Props) {
   const [turns, setTurns] = useState<Turn[]>([]);
   const [historyLoaded, setHistoryLoaded] = useState(false);
   const [historyError, setHistoryError] = useState<string | null>(null);
@@ -218,6 +220,7 @@ export function Chat({ sessionTitle, dataset }: Props) {
           </button>
         </div>
       </div>
+      {settings}
       <Alert>{toolbarError}</Alert>
       <Alert>{historyError}</Alert>
 

@@ -11,6 +11,7 @@ import type { DatasetFile, Session, User } from '@/lib/types';
 import { Alert } from './Alert';
 import { Chat } from './Chat';
 import { DatasetsPanel } from './DatasetsPanel';
+import { SampleRowsToggle } from './SampleRowsToggle';
 import { SessionsSidebar } from './SessionsSidebar';
 
 /**
@@ -145,6 +146,7 @@ export function Workspace() {
                   // A new session or dataset is a new conversation: start from its history.
                   key={`${activeSession.id}/${activeFile?.file_name ?? ''}`}
                   sessionTitle={activeSession.title}
+                  settings={<SampleRowsToggle session={activeSession} onChanged={refresh} />}
                   dataset={activeFile?.file_name ?? null}
                 />
               )}

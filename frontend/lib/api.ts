@@ -117,6 +117,8 @@ export const api = {
   createSession: (title: string) => request<Session>('/sessions', { method: 'POST', json: { title } }),
   activateSession: (title: string) =>
     request<{ detail: string }>(`/sessions/active/${segment(title)}`, { method: 'POST' }),
+  updateSession: (title: string, settings: { allow_sample_rows?: boolean }) =>
+    request<Session>(`/sessions/${segment(title)}`, { method: 'PATCH', json: settings }),
   deleteSession: (title: string) =>
     request<{ detail: string }>(`/sessions/${segment(title)}`, { method: 'DELETE' }),
 

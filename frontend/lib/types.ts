@@ -19,6 +19,8 @@ export interface Session {
   active: boolean;
   created_at: string;
   updated_at: string;
+  /** Whether a remote model may see a few rows of its data; older gateways leave it out. */
+  allow_sample_rows?: boolean;
   /** The session's active dataset; older gateways leave it out. */
   active_file?: string | null;
 }

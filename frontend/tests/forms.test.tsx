@@ -4,6 +4,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 
 vi.mock('next/navigation', () => ({ useRouter: () => ({ replace: vi.fn(), push: vi.fn() }) }));
 
+import { SampleRowsToggle } from '@/components/SampleRowsToggle';
 import { SessionsSidebar } from '@/components/SessionsSidebar';
 import { signUpProblem, SignUpForm } from '@/components/SignUpForm';
 import { UploadForm } from '@/components/UploadForm';
@@ -199,5 +200,35 @@ describe('UploadForm', () => {
     expect(defaultDatasetName('orders.csv')).toBe('orders');
     expect(defaultDatasetName('.hidden')).toBe('.hidden');
     expect(defaultDatasetName('data')).toBe('data');
+  });
+});
+
+describe('SampleRowsToggle', () => {
+  it('is off by default, and turning it on asks the server for this session, then reloads', async () => {
+    setToken('token');
+    const fetchMock = vi.fn(async () => jsonResponse(200, { ...sessions[0], allow_sample_rows: true }));
+    vi.stubGlobal('fetch', fetchMock);
+    const onChanged = vi.fn(async () => {});
+    render(<SampleRowsToggle session={sessions[0]} onChanged={onChanged} />);
+    const box = screen.getByRole('checkbox', { name: 'Let a remote model see a few rows of the data' });
+    expect((box as HTMLInputElement).checked).toBe(false);
+    expect(screen.getByText(/never rows/)).toBeTruthy();
+    await userEvent.click(box);
+    await waitFor(() => expect(onChanged).toHaveBeenCalledTimes(1));
+    const [url, init] = fetchMock.mock.calls[0] as unknown as [string, RequestInit];
+    expect(url).toMatch(/\/sessions\/Second$/);
+    expect(init.method).toBe('PATCH');
+    expect(JSON.parse(String(init.body))).toEqual({ allow_sample_rows: true });
+  });
+
+  it('shows the server refusal and keeps the setting as it was', async () => {
+    setToken('token');
+    vi.stubGlobal('fetch', vi.fn(async () => jsonResponse(404, { detail: 'no session with this title', code: 'session_not_found' })));
+    const onChanged = vi.fn(async () => {});
+    render(<SampleRowsToggle session={{ ...sessions[0], allow_sample_rows: true }} onChanged={onChanged} />);
+    await userEvent.click(screen.getByRole('checkbox'));
+    expect((await screen.findByRole('alert')).textContent).toBe('no session with this title');
+    expect(onChanged).not.toHaveBeenCalled();
+    expect((screen.getByRole('checkbox') as HTMLInputElement).checked).toBe(true);
   });
 });

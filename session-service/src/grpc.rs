@@ -113,6 +113,7 @@ fn to_proto(session: &Session) -> pb::Session {
         active: session.active,
         created_at: Some(timestamp::to_proto(session.created_at)),
         updated_at: Some(timestamp::to_proto(session.updated_at)),
+        allow_sample_rows: session.allow_sample_rows,
     }
 }
 
@@ -169,6 +170,24 @@ impl pb::session_service_server::SessionService for SessionService {
         let session = store::activate(&self.pool, user, &title).await?;
         self.cache.put(user, Some(&session)).await;
         Ok(Response::new(pb::SetActiveSessionResponse {
+            session: Some(to_proto(&session)),
+        }))
+    }
+
+    async fn update_session(
+        &self,
+        request: Request<pb::UpdateSessionRequest>,
+    ) -> Result<Response<pb::UpdateSessionResponse>, Status> {
+        let user = self.user(&request).await?;
+        let title = Title::parse(&request.get_ref().title).map_err(|_| Error::NotFound)?;
+        let session = match request.get_ref().allow_sample_rows {
+            Some(allow) => store::set_sample_rows(&self.pool, user, &title, allow).await?,
+            None => store::find(&self.pool, user, &title).await?.ok_or(Error::NotFound)?,
+        };
+        if session.active {
+            self.cache.put(user, Some(&session)).await;
+        }
+        Ok(Response::new(pb::UpdateSessionResponse {
             session: Some(to_proto(&session)),
         }))
     }

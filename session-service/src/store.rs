@@ -24,16 +24,20 @@ pub struct Session {
     /// When it was created.
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
-    /// When it was last changed (activated or deactivated).
+    /// When it was last changed (activated, deactivated or its settings).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Whether a remote model may see a few rows of the session's datasets. (Entries cached
+    /// before the setting existed read as `false`, its default.)
+    #[serde(default)]
+    pub allow_sample_rows: bool,
 }
 
 /// The columns of [`Session`], as a literal so queries stay `&'static str` (sqlx 0.9
 /// refuses dynamic SQL).
 macro_rules! columns {
     () => {
-        "id, user_id, title, active, created_at, updated_at"
+        "id, user_id, title, active, created_at, updated_at, allow_sample_rows"
     };
 }
 
@@ -141,6 +145,25 @@ pub async fn activate(pool: &PgPool, user: UserId, title: &Title) -> Result<Sess
     .bind(target.id)
     .fetch_one(&mut *tx)
     .await?;
+    tx.commit().await?;
+    Ok(session)
+}
+
+/// Sets whether a remote model may see sample rows of the session with this title;
+/// `NotFound` when the user has none.
+#[tracing::instrument(skip_all, fields(user_id = %user.0))]
+pub async fn set_sample_rows(pool: &PgPool, user: UserId, title: &Title, allow: bool) -> Result<Session, Error> {
+    let mut tx = begin_for(pool, user).await?;
+    let session = sqlx::query_as::<_, Session>(concat!(
+        "UPDATE sessions SET allow_sample_rows = $3, updated_at = now() WHERE user_id = $1 AND title = $2 RETURNING ",
+        columns!()
+    ))
+    .bind(user.0)
+    .bind(title.as_str())
+    .bind(allow)
+    .fetch_optional(&mut *tx)
+    .await?
+    .ok_or(Error::NotFound)?;
     tx.commit().await?;
     Ok(session)
 }

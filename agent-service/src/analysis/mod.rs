@@ -105,6 +105,10 @@ pub struct Context {
     /// What they hold (empty when unknown).
     #[serde(default)]
     pub values: Values,
+    /// A few rows of `data`, read only when the session's owner lets a remote model see
+    /// them.
+    #[serde(default)]
+    pub samples: Option<Table>,
     /// The conversation so far.
     pub history: Vec<Exchange>,
     /// TECHNICAL or QUICK, once decided.
@@ -120,6 +124,7 @@ impl Context {
     fn ask<'a>(&'a self, ctx: &'a NodeContext<Event>, meter: &'a Meter) -> Ask<'a> {
         Ask::new(&self.question, &self.schema, &self.history, ctx)
             .with_values(&self.values)
+            .with_samples(self.samples.as_ref())
             .with_run(self.mode, meter)
     }
 
@@ -165,6 +170,7 @@ impl Analysis {
                 question: question.into(),
                 schema,
                 values: Values::default(),
+                samples: None,
                 history: Vec::new(),
                 mode: None,
                 dataset,
@@ -181,6 +187,12 @@ impl Analysis {
     /// The run with what the columns hold known.
     pub fn with_values(mut self, values: Values) -> Self {
         self.context.values = values;
+        self
+    }
+
+    /// The run with a few rows of `data` a remote model may see.
+    pub fn with_samples(mut self, samples: Option<Table>) -> Self {
+        self.context.samples = samples;
         self
     }
 

@@ -124,6 +124,8 @@ pub struct Deps {
     pub max_steps: u32,
     /// What a run may spend on a model.
     pub budget_usd: Option<f64>,
+    /// Whether a run reads a few rows for a remote model.
+    pub sample_rows: bool,
 }
 
 impl Deps {
@@ -152,6 +154,7 @@ impl Deps {
             scope: self.scope.clone(),
             dataset: self.dataset.clone(),
             budget_usd: self.budget_usd,
+            sample_rows: self.sample_rows,
         }
     }
 }
@@ -210,6 +213,7 @@ pub async fn world_with(provider: Arc<dyn Provider>, name: &str, csv: &str) -> W
         checkpoints: Some(Checkpoints::new(pool.clone(), cache)),
         max_steps: super::MAX_STEPS,
         budget_usd: None,
+        sample_rows: false,
     };
     World {
         _db: db,

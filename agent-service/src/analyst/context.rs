@@ -1,7 +1,7 @@
 //! What the model is told about the data and the conversation: the schema, aggregate
 //! statistics (rows, distinct values per column, and the levels of categorical columns),
 //! the conversation so far, and result tables of the model's own queries. Rows of the
-//! dataset itself are never sent.
+//! dataset itself are sent only when the session's owner allows it: a few, as samples.
 
 use std::fmt::Write;
 
@@ -49,6 +49,13 @@ pub fn describe(ask: &Ask<'_>) -> String {
             }
         }
         text.push('\n');
+    }
+    if let Some(samples) = ask.samples.filter(|samples| !samples.rows.is_empty()) {
+        let _ = write!(
+            text,
+            "\nA few rows of `data` (the session's owner lets you see them):\n{}",
+            table(samples)
+        );
     }
     let history = &ask.history[ask.history.len().saturating_sub(MAX_HISTORY)..];
     if !history.is_empty() {

@@ -28,7 +28,7 @@ pub fn router(fallback: Option<Router>) -> Router<AppState> {
         .route("/sessions/", get(sessions::list).post(sessions::create))
         .route("/sessions/active", get(sessions::active))
         .route("/sessions/active/{title}", post(sessions::activate))
-        .route("/sessions/{title}", delete(sessions::delete))
+        .route("/sessions/{title}", delete(sessions::delete).patch(sessions::update))
         // Uploads stream past the JSON body limit; `files::upload` enforces its own.
         .route(
             "/files",

@@ -23,6 +23,8 @@ pub struct SessionBody {
     active: bool,
     created_at: Option<String>,
     updated_at: Option<String>,
+    /// Whether a remote model may see a few rows of the session's datasets.
+    allow_sample_rows: bool,
     /// The name of the session's active file, if it has one.
     active_file: Option<String>,
 }
@@ -36,6 +38,7 @@ impl From<pb::Session> for SessionBody {
             active: session.active,
             created_at: to_rfc3339(session.created_at.as_ref()),
             updated_at: to_rfc3339(session.updated_at.as_ref()),
+            allow_sample_rows: session.allow_sample_rows,
             active_file: None,
         }
     }
@@ -45,6 +48,14 @@ impl From<pb::Session> for SessionBody {
 #[derive(Debug, Deserialize)]
 pub struct CreateBody {
     title: String,
+}
+
+/// `PATCH /sessions/{title}` body: the settings to change (a field the API does not know
+/// is refused, so that a misspelt setting never passes for a change).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateBody {
+    allow_sample_rows: Option<bool>,
 }
 
 fn session_of(session: Option<pb::Session>) -> Result<pb::Session, ApiError> {
@@ -125,6 +136,25 @@ pub async fn activate(
     Ok(axum::Json(
         json!({ "detail": format!("session '{}' is now active", session.title) }),
     ))
+}
+
+/// Changes the settings of the session with this title; answers the session.
+pub async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(title): Path<String>,
+    Json(body): Json<UpdateBody>,
+) -> Result<axum::Json<SessionBody>, ApiError> {
+    let backends = &state.backends;
+    let update = pb::UpdateSessionRequest {
+        title,
+        allow_sample_rows: body.allow_sample_rows,
+    };
+    let request = backends.request(update, &caller.context());
+    let response = backends
+        .call("session", backends.session.clone().update_session(request))
+        .await?;
+    Ok(axum::Json(session_of(response.session)?.into()))
 }
 
 /// Deletes the session with this title, with its active file, memory and runs.

@@ -77,6 +77,40 @@ async fn each_provider_answers_a_whole_turn_with_its_sql_table_chart_and_prose()
     }
 }
 
+#[tokio::test]
+async fn the_model_sees_rows_of_the_data_only_in_a_session_that_allows_it() {
+    let fake = FakeLlm::start(Wire::OpenAi).await;
+    let app = TestApp::spawn_with_agent(|_| {}, agent_service::testing::llm(&fake)).await;
+    let token = app.ready_to_chat("samples-to-model@example.com").await;
+    let sent = |from: usize| -> String {
+        fake.requests()[from..]
+            .iter()
+            .map(|request| request.to_string())
+            .collect()
+    };
+    const SAMPLES: &str = "A few rows of `data`";
+
+    let events = answered(&app, &token, "What is the total amount by region?").await;
+    assert!(content(&events).contains(&"done"), "{events:#?}");
+    let before = fake.requests().len();
+    assert!(before > 0);
+    assert!(!sent(0).contains(SAMPLES), "no rows without the owner's leave");
+    assert!(!sent(0).contains("| region | amount |"));
+
+    let response = app
+        .update_session(&token, "analysis", json!({ "allow_sample_rows": true }))
+        .await;
+    assert_eq!(response.status(), reqwest::StatusCode::OK);
+    let events = answered(&app, &token, "What is the total amount by region?").await;
+    assert!(content(&events).contains(&"done"), "{events:#?}");
+    let after = sent(before);
+    assert!(after.contains(SAMPLES), "{after}");
+    assert!(
+        after.contains("| region | amount |\\n| --- | --- |\\n| East | 40 |"),
+        "the first rows, as a table: {after}"
+    );
+}
+
 /// agent-service's `/metrics` text.
 async fn scrape(app: &TestApp) -> String {
     let response = app.client.get(app.agent.metrics_url()).send().await.expect("metrics");

@@ -49,6 +49,17 @@ impl TestApp {
         self.client.delete(url).bearer_auth(token).send().await.expect("send")
     }
 
+    pub async fn update_session(&self, token: &str, title: &str, body: Value) -> reqwest::Response {
+        let url = self.api(&format!("/sessions/{}", urlencode(title)));
+        self.client
+            .patch(url)
+            .bearer_auth(token)
+            .json(&body)
+            .send()
+            .await
+            .expect("send")
+    }
+
     pub async fn user_id(&self, token: &str) -> String {
         let me: Value = self.me(token).await.json().await.expect("me json");
         me["id"].as_str().expect("id").to_owned()
@@ -202,6 +213,58 @@ async fn session_errors_have_the_right_status() {
 }
 
 #[tokio::test]
+async fn sample_rows_are_off_until_the_owner_allows_them_for_one_session() {
+    let app = TestApp::spawn().await;
+    let token = app.signed_in("samples@example.com").await;
+    assert_eq!(app.create_session(&token, "Other").await.status(), StatusCode::CREATED);
+    assert_eq!(app.create_session(&token, "Sales").await.status(), StatusCode::CREATED);
+    let listed = app.sessions(&token).await;
+    assert!(
+        listed.iter().all(|session| session["allow_sample_rows"] == false),
+        "{listed:?}"
+    );
+
+    for (title, allow) in [("Sales", true), ("Other", true), ("Other", false)] {
+        let response = app
+            .update_session(&token, title, json!({ "allow_sample_rows": allow }))
+            .await;
+        assert_eq!(response.status(), StatusCode::OK, "{title}");
+        let session: Value = response.json().await.expect("json");
+        assert_eq!(session["title"], title);
+        assert_eq!(session["allow_sample_rows"], allow, "{session}");
+    }
+    let allowed: Vec<(Value, Value)> = app
+        .sessions(&token)
+        .await
+        .iter()
+        .map(|session| (session["title"].clone(), session["allow_sample_rows"].clone()))
+        .collect();
+    assert_eq!(allowed, [(json!("Sales"), json!(true)), (json!("Other"), json!(false))]);
+    let unchanged = app.update_session(&token, "Sales", json!({})).await;
+    assert_eq!(unchanged.status(), StatusCode::OK, "an empty change is no change");
+    let unchanged: Value = unchanged.json().await.expect("json");
+    assert_eq!(unchanged["allow_sample_rows"], true);
+
+    assert_error(
+        app.update_session(&token, "Nope", json!({ "allow_sample_rows": true }))
+            .await,
+        StatusCode::NOT_FOUND,
+        "session_not_found",
+    )
+    .await;
+    for refused in [json!({ "allow_samples": true }), json!({ "allow_sample_rows": "yes" })] {
+        assert_error(
+            app.update_session(&token, "Other", refused).await,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_input",
+        )
+        .await;
+    }
+    let other = app.sessions(&token).await;
+    assert_eq!(other[1]["allow_sample_rows"], false, "a refused change changed nothing");
+}
+
+#[tokio::test]
 async fn another_user_sees_none_of_my_sessions_and_cannot_touch_them() {
     let app = TestApp::spawn().await;
     let alice = app.signed_in("alice@example.com").await;
@@ -231,6 +294,13 @@ async fn another_user_sees_none_of_my_sessions_and_cannot_touch_them() {
     .await;
     assert_error(
         app.delete_session(&bob, "Secret plan").await,
+        StatusCode::NOT_FOUND,
+        "session_not_found",
+    )
+    .await;
+    assert_error(
+        app.update_session(&bob, "Secret plan", json!({ "allow_sample_rows": true }))
+            .await,
         StatusCode::NOT_FOUND,
         "session_not_found",
     )
@@ -323,6 +393,7 @@ async fn session_routes_need_a_token() {
         (Method::POST, "/sessions/"),
         (Method::GET, "/sessions/active"),
         (Method::DELETE, "/sessions/x"),
+        (Method::PATCH, "/sessions/x"),
     ] {
         let response = app.client.request(method, app.api(path)).send().await.expect("send");
         assert_error(response, StatusCode::UNAUTHORIZED, "unauthenticated").await;

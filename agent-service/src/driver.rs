@@ -11,7 +11,7 @@ use tokio::sync::mpsc;
 use crate::analysis::Analysis;
 use crate::domain::Scope;
 use crate::events::{Event, Phase};
-use crate::graph::{Event as GraphEvent, Graph, GraphError, Outcome as GraphOutcome};
+use crate::graph::{Event as GraphEvent, Graph, GraphError};
 use crate::provider::Identity;
 use crate::runs::{Live, Outcome, Runs};
 use crate::sql::{DatasetSpec, Datasets, Limits, SqlError};
@@ -145,7 +145,7 @@ async fn answer(live: &Arc<Live>, job: &Job, start: Start) -> (Outcome, Usage) {
     let run = async {
         match initial {
             Some(state) => job.graph.run(live.id, state, cancel, sender).await,
-            None => job.graph.resume(live.id, None, cancel, sender).await,
+            None => job.graph.resume(live.id, cancel, sender).await,
         }
     };
     let forward = async {
@@ -172,8 +172,7 @@ async fn answer(live: &Arc<Live>, job: &Job, start: Start) -> (Outcome, Usage) {
     };
     let (outcome, used) = tokio::join!(run, forward);
     let outcome = match outcome {
-        Ok(GraphOutcome::Finished(state)) => return (Outcome::Finished, state.usage),
-        Ok(GraphOutcome::Waiting { .. }) => Outcome::Interrupted,
+        Ok(state) => return (Outcome::Finished, state.usage),
         // A node that saw the cancellation first (a query stopped mid-way) fails; it is still
         // a cancellation.
         Err(_) if live.cancel.is_cancelled() => cancelled(live),
@@ -231,7 +230,6 @@ fn to_event(event: GraphEvent<Event>) -> Option<Event> {
             Phase::Started,
             format!("{}retrying after attempt {attempt}: {error}", prefix(branch)),
         ),
-        GraphEvent::Interrupted { node, .. } => status(node, Phase::Finished, "waiting for approval".into()),
         GraphEvent::Custom(event) => event,
     })
 }

@@ -6,7 +6,7 @@
 //! Modules:
 //! - `graph`: a small LangGraph-style engine (typed state, nodes, static and conditional
 //!   edges, step budget, timeouts, retries, cancellation, events, a checkpoint after every
-//!   node, resume, interrupts);
+//!   node, resume);
 //! - `sql`: the guarded SQL executor (one SELECT over `data`, checked with sqlparser before
 //!   Polars sees it; a fresh context, a row cap, a deadline, cancellation);
 //! - `chart`: Vega-Lite v6 specs and PNG renderings from a typed chart intent;

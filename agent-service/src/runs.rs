@@ -47,18 +47,15 @@ pub enum Outcome {
     Failed,
     /// It was cancelled by the user or a closed connection.
     Cancelled,
-    /// It waits for a human decision.
-    Interrupted,
 }
 
 impl Outcome {
-    /// Its name, as recorded: `finished`, `failed`, `cancelled` or `interrupted`.
+    /// Its name, as recorded: `finished`, `failed` or `cancelled`.
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Finished => "finished",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
-            Self::Interrupted => "interrupted",
         }
     }
 }

@@ -18,7 +18,7 @@ use std::time::{Duration, Instant};
 use agent_service::analysis::{Analysis, Task};
 use agent_service::domain::{FileId, Scope, SessionId, UserId};
 use agent_service::events::Event as AnswerEvent;
-use agent_service::graph::{Checkpoints, END, Event, Graph, GraphBuilder, Outcome, RunId};
+use agent_service::graph::{Checkpoints, END, Event, Graph, GraphBuilder, RunId};
 use agent_service::provider::{Exchange, Mode, Review, Route, TaskKind};
 use agent_service::sql::{DatasetFormat, DatasetSpec};
 use agent_service::table::{Column, ColumnKind, Table};
@@ -159,10 +159,12 @@ async fn run_one(checkpoints: &Checkpoints, state: Analysis, steps: u32) -> anyh
     };
     let outcome = graph.run(run, state, CancellationToken::new(), sender).await;
     let started = drain.await?;
-    match outcome.context("the checkpointed graph failed")? {
-        Outcome::Finished(state) if state.step == steps && started == steps => {}
-        other => anyhow::bail!("the graph stopped early ({started} of {steps} nodes started): {other:?}"),
-    }
+    let state = outcome.context("the checkpointed graph failed")?;
+    anyhow::ensure!(
+        state.step == steps && started == steps,
+        "the graph stopped early: {started} of {steps} nodes started, {} counted in the state",
+        state.step
+    );
     let stamps = std::mem::take(&mut *stamps.lock().unwrap_or_else(PoisonError::into_inner));
     Ok((run, write_latencies(&stamps)))
 }
@@ -350,10 +352,10 @@ mod tests {
             last: 5,
             analysis: analysis(),
         };
-        let outcome = runtime
+        let finished = runtime
             .block_on(graph.run(RunId::new(), state, CancellationToken::new(), sender))
             .expect("run");
-        assert!(matches!(outcome, Outcome::Finished(state) if state.step == 5));
+        assert_eq!(finished.step, 5);
         assert_eq!(stamps.lock().expect("lock").len(), 5);
     }
 }

@@ -6,7 +6,7 @@ use tokio_util::sync::CancellationToken;
 
 use super::scripted::{Deps, Scripted, world};
 use super::*;
-use crate::graph::{Event as GraphEvent, Outcome, RunId};
+use crate::graph::{Event as GraphEvent, RunId};
 use crate::table::ColumnKind;
 
 fn schema() -> Vec<Column> {
@@ -42,10 +42,7 @@ async fn answer(deps: &Deps, question: &str) -> (Analysis, Vec<Event>) {
         events
     };
     let (outcome, events) = tokio::join!(run, collect);
-    match outcome.expect("the run ends") {
-        Outcome::Finished(state) => (state, events),
-        other => panic!("not finished: {other:?}"),
-    }
+    (outcome.expect("the run ends"), events)
 }
 
 fn kinds(events: &[Event]) -> Vec<&'static str> {

@@ -6,7 +6,6 @@
 use std::future::Future;
 use std::time::Duration;
 
-use serde_json::Value;
 use tracing::Instrument;
 
 use super::node::{Event, NodeContext, NodeError, emit};
@@ -16,8 +15,6 @@ use super::run::Step;
 pub(super) enum Failure {
     /// The run's token fired.
     Cancelled,
-    /// The node asked for an approval, with this prompt.
-    Interrupt(Value),
     /// A fatal error, or the last of the attempts failed (`retryable`: with a retryable
     /// error).
     Failed {
@@ -52,7 +49,6 @@ pub(super) async fn execute<S: Clone, E>(step: &Step<S, E>, state: &S, ctx: Node
         drop(stop_leftovers);
         let message = match result {
             Ok(state) => return Ok(state),
-            Err(NodeError::Interrupt(prompt)) => return Err(Failure::Interrupt(prompt)),
             Err(NodeError::Fatal(message)) => {
                 return Err(Failure::Failed {
                     attempts: attempt,

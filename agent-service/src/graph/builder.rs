@@ -33,7 +33,6 @@ pub struct GraphBuilder<S, E = ()> {
     policies: Vec<(String, Policy)>,
     default_policy: Policy,
     entry: Option<String>,
-    interrupts: Vec<String>,
     max_steps: u32,
     checkpoints: Option<Checkpoints>,
     /// The first mistake found while declaring (a refused branch graph), which
@@ -50,7 +49,6 @@ impl<S, E> Default for GraphBuilder<S, E> {
             policies: Vec::new(),
             default_policy: Policy::default(),
             entry: None,
-            interrupts: Vec::new(),
             max_steps: DEFAULT_MAX_STEPS,
             checkpoints: None,
             invalid: None,
@@ -88,8 +86,7 @@ where
     /// the branches' final states in the items' order (no branch runs for no items; `merge`
     /// then gets an empty `Vec`). The first branch that fails cancels the others and fails
     /// the node; see the `parallel` module. Like any node it needs its one outgoing edge.
-    /// [`build`](Self::build) refuses a `branch` that pauses for approvals
-    /// ([`interrupt_before`](Self::interrupt_before)) or keeps checkpoints.
+    /// [`build`](Self::build) refuses a `branch` that keeps checkpoints.
     pub fn parallel<T, F, M>(mut self, name: impl Into<String>, branch: Graph<T, E>, split: F, merge: M) -> Self
     where
         T: Serialize + DeserializeOwned + Clone + Send + Sync + 'static,
@@ -151,12 +148,6 @@ where
         self
     }
 
-    /// Pauses every run before `name` until it is resumed with an approval.
-    pub fn interrupt_before(mut self, name: impl Into<String>) -> Self {
-        self.interrupts.push(name.into());
-        self
-    }
-
     /// The most nodes one run executes (counting every execution of a node in a loop, and
     /// across resumes); a run that needs more fails. Default: 100.
     pub fn max_steps(mut self, max_steps: u32) -> Self {
@@ -172,8 +163,8 @@ where
 
     /// Checks the graph: an entry, unique and unreserved names, edges and routes between
     /// known nodes, exactly one outgoing edge per node, every node reachable from the
-    /// entry, a budget of at least one step, branch graphs of parallel nodes that neither
-    /// pause nor keep checkpoints.
+    /// entry, a budget of at least one step, branch graphs of parallel nodes that keep no
+    /// checkpoints.
     pub fn build(self) -> Result<Graph<S, E>, GraphError> {
         if let Some(invalid) = self.invalid {
             return Err(invalid);
@@ -249,11 +240,6 @@ where
         }
 
         let entry = known(&entry, &|| "the entry".to_owned())?;
-        let interrupts = self
-            .interrupts
-            .iter()
-            .map(|name| known(name, &|| "interrupt_before".to_owned()))
-            .collect::<Result<HashSet<_>, _>>()?;
         let mut policies = HashMap::new();
         for (name, policy) in &self.policies {
             policies.insert(known(name, &|| "a policy".to_owned())?, *policy);
@@ -283,7 +269,6 @@ where
         Ok(Graph {
             steps,
             entry,
-            interrupts,
             max_steps: self.max_steps,
             checkpoints: self.checkpoints,
         })

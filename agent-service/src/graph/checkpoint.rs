@@ -26,8 +26,6 @@ use super::{GraphError, RunId};
 pub enum Status {
     /// Between two nodes, or running the next one (or interrupted by a crash while it ran).
     Running,
-    /// Paused before the next node until an approval resumes it.
-    Waiting,
     /// Reached the end.
     Done,
     /// Stopped by an error (recorded with the checkpoint); resumable.
@@ -41,7 +39,6 @@ impl Status {
     pub fn as_str(self) -> &'static str {
         match self {
             Self::Running => "running",
-            Self::Waiting => "waiting",
             Self::Done => "done",
             Self::Failed => "failed",
             Self::Cancelled => "cancelled",
@@ -49,7 +46,7 @@ impl Status {
     }
 
     fn parse(name: &str) -> Option<Self> {
-        [Self::Running, Self::Waiting, Self::Done, Self::Failed, Self::Cancelled]
+        [Self::Running, Self::Done, Self::Failed, Self::Cancelled]
             .into_iter()
             .find(|status| status.as_str() == name)
     }
@@ -68,10 +65,6 @@ pub struct Checkpoint {
     pub state: Value,
     /// Where the run stands.
     pub status: Status,
-    /// What the paused node asked, when the run waits (or waited) for an approval.
-    pub prompt: Option<Value>,
-    /// The approval the run was resumed with, for `next`.
-    pub approval: Option<Value>,
     /// Why the run failed or was cancelled.
     pub error: Option<String>,
     /// When this checkpoint was written or last changed (microseconds, as stored).
@@ -92,8 +85,6 @@ struct Row {
     next_node: Option<String>,
     state: Json<Value>,
     status: String,
-    prompt: Option<Json<Value>>,
-    approval: Option<Json<Value>>,
     error: Option<String>,
     updated_at: OffsetDateTime,
 }
@@ -109,8 +100,6 @@ impl TryFrom<Row> for Checkpoint {
             next: row.next_node,
             state: row.state.0,
             status: Status::parse(&row.status).ok_or_else(|| corrupt(format!("unknown status {}", row.status)))?,
-            prompt: row.prompt.map(|prompt| prompt.0),
-            approval: row.approval.map(|approval| approval.0),
             error: row.error,
             updated_at: row.updated_at,
         })
@@ -120,7 +109,7 @@ impl TryFrom<Row> for Checkpoint {
 /// The columns of [`Row`], as a literal so queries stay `&'static str`.
 macro_rules! columns {
     () => {
-        "run_id, step, next_node, state, status, prompt, approval, error, updated_at"
+        "run_id, step, next_node, state, status, error, updated_at"
     };
 }
 
@@ -162,7 +151,7 @@ impl Checkpoints {
         sqlx::query(concat!(
             "INSERT INTO checkpoints (",
             columns!(),
-            ") SELECT $1, $2, $3, $4, $5, $6, $7, $8, $9 \
+            ") SELECT $1, $2, $3, $4, $5, $6, $7 \
              FROM (SELECT CASE WHEN $5 = 'running' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode \
              ON CONFLICT (run_id, step) DO NOTHING"
         ))
@@ -171,8 +160,6 @@ impl Checkpoints {
         .bind(checkpoint.next.as_deref())
         .bind(Json(&checkpoint.state))
         .bind(checkpoint.status.as_str())
-        .bind(checkpoint.prompt.as_ref().map(Json))
-        .bind(checkpoint.approval.as_ref().map(Json))
         .bind(checkpoint.error.as_deref())
         .bind(checkpoint.updated_at)
     }
@@ -194,19 +181,17 @@ impl Checkpoints {
         self.cache(checkpoint).await
     }
 
-    /// Rewrites the status, prompt, approval and error of an existing step, if its status
-    /// is still `expected` (otherwise a [`GraphError::Conflict`]). Durable on return.
+    /// Rewrites the status and error of an existing step, if its status is still
+    /// `expected` (otherwise a [`GraphError::Conflict`]). Durable on return.
     #[tracing::instrument(skip_all, fields(run_id = %checkpoint.run_id, step = checkpoint.step))]
     pub(super) async fn update(&self, checkpoint: &Checkpoint, expected: Status) -> Result<(), GraphError> {
         let updated = sqlx::query(
-            "UPDATE checkpoints SET status = $3, prompt = $4, approval = $5, error = $6, updated_at = $7 \
-             WHERE run_id = $1 AND step = $2 AND status = $8",
+            "UPDATE checkpoints SET status = $3, error = $4, updated_at = $5 \
+             WHERE run_id = $1 AND step = $2 AND status = $6",
         )
         .bind(checkpoint.run_id.0)
         .bind(i64::from(checkpoint.step))
         .bind(checkpoint.status.as_str())
-        .bind(checkpoint.prompt.as_ref().map(Json))
-        .bind(checkpoint.approval.as_ref().map(Json))
         .bind(checkpoint.error.as_deref())
         .bind(checkpoint.updated_at)
         .bind(expected.as_str())
@@ -287,8 +272,7 @@ impl Checkpoints {
     }
 
     /// Deletes every checkpoint of the runs that ended (done, failed or cancelled) more
-    /// than `age` ago, and returns those runs. Waiting and running runs are kept however
-    /// old they are.
+    /// than `age` ago, and returns those runs. Running runs are kept however old they are.
     #[tracing::instrument(skip_all, fields(age_secs = age.as_secs()))]
     pub async fn delete_finished_before(&self, age: Duration) -> Result<Vec<RunId>, GraphError> {
         let age = time::Duration::try_from(age).unwrap_or(time::Duration::MAX);

@@ -15,7 +15,7 @@ pub enum GraphError {
     /// Two nodes share a name.
     #[error("two nodes are named `{0}`")]
     DuplicateNode(String),
-    /// An edge, route, policy, interrupt or the entry names a node the graph does not have.
+    /// An edge, route, policy or the entry names a node the graph does not have.
     #[error("{referenced_by} names the unknown node `{name}`")]
     UnknownNode {
         /// The unknown name.
@@ -43,10 +43,6 @@ pub enum GraphError {
     /// Nodes no path from the entry reaches.
     #[error("nodes unreachable from the entry: {}", .0.join(", "))]
     Unreachable(Vec<String>),
-    /// A parallel node's branch graph pauses before a node (`interrupt_before`): a branch
-    /// cannot wait for an approval.
-    #[error("the branch graph of the parallel node `{0}` pauses for approvals, which a branch cannot")]
-    InterruptInBranch(String),
     /// A parallel node's branch graph keeps checkpoints: a branch is part of its parent's
     /// step, which the parent's checkpoints cover.
     #[error("the branch graph of the parallel node `{0}` keeps checkpoints of its own, which a branch cannot")]
@@ -112,17 +108,6 @@ pub enum GraphError {
     /// The run already reached the end.
     #[error("run {0} has already finished")]
     RunFinished(RunId),
-    /// The run waits for an approval, and none was given.
-    #[error("run {run} is waiting for an approval before `{node}`")]
-    AwaitingApproval {
-        /// The run.
-        run: RunId,
-        /// The node waiting.
-        node: String,
-    },
-    /// An approval was given to a run that is not waiting for one.
-    #[error("run {0} is not waiting for an approval")]
-    NotWaiting(RunId),
     /// Another process changed the run's checkpoints meanwhile (a second resume, say).
     #[error("run {run} was changed by someone else at step {step}")]
     Conflict {

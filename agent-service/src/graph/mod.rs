@@ -1,13 +1,13 @@
 //! A small LangGraph-style engine: the machinery the analysis graph (DESIGN.md section 6) is
 //! built on. It owns the shape of a run (which node runs next, how often, for how long), its
-//! persistence (checkpoints) and its control (cancellation, interrupts, events); it knows
-//! nothing about LLMs, SQL or charts, which live in the nodes.
+//! persistence (checkpoints) and its control (cancellation, events); it knows nothing
+//! about LLMs, SQL or charts, which live in the nodes.
 //!
 //! # Model
 //!
 //! - A graph runs over one typed state `S` (serde, so that it can be checkpointed as JSON).
 //! - A [`Node`] takes the state and a [`NodeContext`] and returns the new state, or a
-//!   [`NodeError`]: retryable, fatal, or an interrupt asking for approval.
+//!   [`NodeError`]: retryable, fatal, or a coded stop.
 //! - Every node has exactly one outgoing edge: static (to a node or [`END`]) or conditional
 //!   (a router function of the state returns a label, mapped to a node or [`END`]).
 //! - Fan-out and fan-in are a node too: [`GraphBuilder::parallel`] runs a branch graph once
@@ -24,8 +24,8 @@
 //!   child token in its context to hand to queries and HTTP calls (cancelled too when an
 //!   attempt times out).
 //! - Events go to a `tokio::sync::mpsc::Sender<Event<E>>`: node started, finished,
-//!   retrying (with the branch index inside a parallel node), interrupted, and the node's
-//!   own events of type `E`.
+//!   retrying (with the branch index inside a parallel node), and the node's own events of
+//!   type `E`.
 //! - A node may stop the run with a machine-readable code ([`NodeError::stopped`], reported
 //!   as [`GraphError::NodeStopped`]) for its caller to pass on.
 //!
@@ -36,16 +36,15 @@
 //! - step 0 before its first node: the initial state and the entry node;
 //! - step `n` after its `n`-th node finished: the state it returned and the next node (none,
 //!   with status `done`, when the run reached [`END`]);
-//! - a status change of the latest step when the run pauses (`waiting`, with the prompt),
-//!   fails (`failed`, with the error), is cancelled (`cancelled`), or is resumed (`running`,
-//!   with the approval if one was given).
+//! - a status change of the latest step when the run fails (`failed`, with the error), is
+//!   cancelled (`cancelled`), or is resumed (`running`).
 //!
 //! Intermediate checkpoints (status `running`) are committed asynchronously
 //! (`synchronous_commit = off` for that one statement: no wait for the WAL flush, which is
 //! most of a commit's cost once runs write concurrently): visible at once and never lost
 //! when this process dies, but a crash of the PostgreSQL server itself can lose the last
 //! fraction of a second of them, and the run then resumes from an earlier one. Every other
-//! write (waiting, done, failed, cancelled, resumed) is durable before the call returns.
+//! write (done, failed, cancelled, resumed) is durable before the call returns.
 //!
 //! A parallel node's branches keep no checkpoints: the checkpoint after the node holds the
 //! merged state, and on resume a parallel node that had not finished runs all its branches
@@ -55,9 +54,6 @@
 //! node, at the next node. The node that was running when a process died (or when the run
 //! was cancelled) runs again: nodes are executed **at least once**, so a node with side
 //! effects outside the state must make them idempotent. Finished nodes never run again.
-//! A waiting run is resumed only with an approval value, which reaches the paused node
-//! through [`NodeContext::approval`] and [`NodeContext::interrupt`] (and is persisted with
-//! the checkpoint, so a crash after the approval does not ask again).
 //!
 //! Steps are inserted, never overwritten, and status changes are compare-and-set: two
 //! processes advancing one run meet a [`GraphError::Conflict`] instead of mixing states.
@@ -79,7 +75,7 @@ pub use builder::GraphBuilder;
 pub use checkpoint::{Checkpoint, Checkpoints, Status};
 pub use error::GraphError;
 pub use node::{Event, Node, NodeContext, NodeError, Policy};
-pub use run::{Graph, Outcome};
+pub use run::Graph;
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;

@@ -1,6 +1,6 @@
 //! What a node is and what it sees: the [`Node`] trait, the [`NodeContext`] a node runs
-//! with (its run, its cancellation token, the event channel, an approval), the errors a node
-//! returns, the per-node [`Policy`] and the [`Event`]s a run emits.
+//! with (its run, its cancellation token, the event channel), the errors a node returns,
+//! the per-node [`Policy`] and the [`Event`]s a run emits.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -8,8 +8,6 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::Serialize;
-use serde::de::DeserializeOwned;
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -59,10 +57,6 @@ pub enum NodeError {
         /// Why, for people.
         message: String,
     },
-    /// The node pauses the run until a human approves; the value is the prompt shown to
-    /// them. Returned by [`NodeContext::interrupt`].
-    #[error("waiting for an approval")]
-    Interrupt(Value),
 }
 
 impl NodeError {
@@ -94,7 +88,6 @@ pub struct NodeContext<E> {
     pub(super) attempt: u32,
     pub(super) cancel: CancellationToken,
     pub(super) events: mpsc::Sender<Event<E>>,
-    pub(super) approval: Option<Value>,
     /// The branch of a parallel node this node runs in (`None` outside one), which marks
     /// the engine's events.
     pub(super) branch: Option<u32>,
@@ -109,7 +102,6 @@ impl<E> Clone for NodeContext<E> {
             attempt: self.attempt,
             cancel: self.cancel.clone(),
             events: self.events.clone(),
-            approval: self.approval.clone(),
             branch: self.branch,
         }
     }
@@ -147,26 +139,6 @@ impl<E> NodeContext<E> {
     pub async fn emit(&self, event: E) {
         if self.events.send(Event::Custom(event)).await.is_err() {
             tracing::debug!(node = %self.node, "event dropped: nobody is listening");
-        }
-    }
-
-    /// The approval the run was resumed with, if it paused before this node.
-    pub fn approval(&self) -> Option<&Value> {
-        self.approval.as_ref()
-    }
-
-    /// Asks for an approval: the approval as a `T` when the run was resumed with one,
-    /// otherwise [`NodeError::Interrupt`] with `prompt`, which the node returns (`?`) to
-    /// pause the run. On resume the node runs again from its start, and this call then
-    /// returns the approval.
-    pub fn interrupt<T: DeserializeOwned>(&self, prompt: impl Serialize) -> Result<T, NodeError> {
-        match &self.approval {
-            Some(approval) => serde_json::from_value(approval.clone())
-                .map_err(|error| NodeError::fatal(format!("the approval has the wrong shape: {error}"))),
-            None => Err(match serde_json::to_value(prompt) {
-                Ok(prompt) => NodeError::Interrupt(prompt),
-                Err(error) => NodeError::fatal(format!("the prompt cannot be serialised: {error}")),
-            }),
         }
     }
 }
@@ -240,13 +212,6 @@ pub enum Event<E> {
         #[serde(skip_serializing_if = "Option::is_none")]
         branch: Option<u32>,
     },
-    /// The run paused before `node` until an approval resumes it.
-    Interrupted {
-        /// The node waiting.
-        node: String,
-        /// What the node asked (`None` for a configured interrupt before the node).
-        prompt: Option<Value>,
-    },
     /// An event a node emitted.
     Custom(E),
 }
@@ -268,34 +233,6 @@ pub(super) async fn emit<E>(events: &mpsc::Sender<Event<E>>, cancel: &Cancellati
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn context(approval: Option<Value>) -> NodeContext<()> {
-        let (events, _) = mpsc::channel(1);
-        NodeContext {
-            run_id: RunId::new(),
-            node: Arc::from("n"),
-            step: 0,
-            attempt: 1,
-            cancel: CancellationToken::new(),
-            events,
-            approval,
-            branch: None,
-        }
-    }
-
-    #[test]
-    fn interrupt_without_an_approval_pauses_with_the_prompt() {
-        let result: Result<bool, _> = context(None).interrupt("ship it?");
-        assert_eq!(result, Err(NodeError::Interrupt(Value::from("ship it?"))));
-    }
-
-    #[test]
-    fn interrupt_after_an_approval_returns_it_typed() {
-        let result: Result<bool, _> = context(Some(Value::Bool(true))).interrupt("ship it?");
-        assert_eq!(result, Ok(true));
-        let wrong: Result<u32, _> = context(Some(Value::from("yes"))).interrupt("how many?");
-        assert!(matches!(wrong, Err(NodeError::Fatal(_))), "{wrong:?}");
-    }
 
     #[test]
     fn backoff_doubles_up_to_its_cap() {

@@ -5,13 +5,13 @@
 //!
 //! A branch is a full run of the branch graph (its own routing, loops and step budget)
 //! under the parent's run id, inside the parallel node's step: it has no checkpoints of its
-//! own (the parent's checkpoint after the node holds the merged state) and cannot pause
-//! for an approval. Each branch gets a child of the node's cancellation token; the first
-//! branch that fails drops and cancels its siblings and fails the node with its error,
-//! of the same kind (retryable, fatal, or a coded stop keeping its code), naming the
-//! branch (except a coded stop's message, which is the user's to read and passes as it is). The branches' engine events go to the parent's channel marked with their
-//! branch index (the innermost one, for nested parallel nodes); their nodes' own events
-//! pass through as they are.
+//! own (the parent's checkpoint after the node holds the merged state). Each branch gets a
+//! child of the node's cancellation token; the first branch that fails drops and cancels
+//! its siblings and fails the node with its error, of the same kind (retryable, fatal, or a
+//! coded stop keeping its code), naming the branch (except a coded stop's message, which is
+//! the user's to read and passes as it is). The branches' engine events go to the parent's
+//! channel marked with their branch index (the innermost one, for nested parallel nodes);
+//! their nodes' own events pass through as they are.
 
 use async_trait::async_trait;
 use futures::future::try_join_all;
@@ -21,7 +21,7 @@ use tracing::Instrument;
 
 use super::GraphError;
 use super::node::{Node, NodeContext, NodeError};
-use super::run::{Graph, Outcome};
+use super::run::Graph;
 
 /// Splits the state into one item per branch.
 type Split<S, T> = Box<dyn Fn(&S) -> Vec<T> + Send + Sync>;
@@ -36,17 +36,14 @@ pub(super) struct Parallel<S, T, E> {
 }
 
 impl<S, T, E> Parallel<S, T, E> {
-    /// A parallel node over `branch`, refused when the branch graph could pause or keeps
-    /// checkpoints (`name` is the node's, for the error).
+    /// A parallel node over `branch`, refused when the branch graph keeps checkpoints
+    /// (`name` is the node's, for the error).
     pub(super) fn new(
         name: &str,
         branch: Graph<T, E>,
         split: Split<S, T>,
         merge: Merge<S, T>,
     ) -> Result<Self, GraphError> {
-        if !branch.interrupts.is_empty() {
-            return Err(GraphError::InterruptInBranch(name.to_owned()));
-        }
         if branch.checkpoints.is_some() {
             return Err(GraphError::CheckpointsInBranch(name.to_owned()));
         }
@@ -73,14 +70,10 @@ where
             let events = ctx.events.clone();
             let span = tracing::info_span!("branch", node = %ctx.node(), branch = index);
             async move {
-                let outcome = self.branch.run_branch(run, index, item, &cancel, &events).await;
-                match outcome {
-                    Ok(Outcome::Finished(state)) => Ok(state),
-                    Ok(Outcome::Waiting { node, .. }) => Err(NodeError::fatal(format!(
-                        "branch {index}: `{node}` asked for an approval, which a branch cannot wait for"
-                    ))),
-                    Err(error) => Err(branch_error(index, error)),
-                }
+                self.branch
+                    .run_branch(run, index, item, &cancel, &events)
+                    .await
+                    .map_err(|error| branch_error(index, error))
             }
             .instrument(span)
         });

@@ -1,14 +1,13 @@
 //! Running a built graph: the loop that runs each node (through `attempt`), routes to the
-//! next one, checkpoints, and stops on the end, an interrupt, an error, the step budget or
-//! cancellation; [`Graph::resume`], which re-enters that loop from a checkpoint; and the
-//! runs of a parallel node's branches, which go through the same loop without checkpoints.
+//! next one, checkpoints, and stops on the end, an error, the step budget or cancellation;
+//! [`Graph::resume`], which re-enters that loop from a checkpoint; and the runs of a
+//! parallel node's branches, which go through the same loop without checkpoints.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use serde_json::Value;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -47,25 +46,8 @@ pub(super) struct Step<S, E> {
 pub struct Graph<S, E = ()> {
     pub(super) steps: HashMap<Arc<str>, Step<S, E>>,
     pub(super) entry: Arc<str>,
-    pub(super) interrupts: HashSet<Arc<str>>,
     pub(super) max_steps: u32,
     pub(super) checkpoints: Option<Checkpoints>,
-}
-
-/// How a run that did not fail ended.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Outcome<S> {
-    /// It reached [`END`](super::END) with this state.
-    Finished(S),
-    /// It paused before `node` until [`Graph::resume`] gives it an approval.
-    Waiting {
-        /// The node that runs (again) on resume.
-        node: String,
-        /// What the node asked; `None` for a configured interrupt before the node.
-        prompt: Option<Value>,
-        /// The state the node will get.
-        state: S,
-    },
 }
 
 /// Where a run stands between two nodes.
@@ -77,7 +59,6 @@ struct Cursor<S> {
     step: u32,
     next: Arc<str>,
     state: S,
-    approval: Option<Value>,
     /// The checkpoint of `step` as stored (`None` without a store).
     latest: Option<Checkpoint>,
 }
@@ -88,8 +69,9 @@ where
     E: Send + 'static,
 {
     /// Runs the graph from its entry with `state` under the id `run` (new: a run id that
-    /// already has checkpoints is refused). Returns when the run finishes or pauses; stops
-    /// with [`GraphError::Cancelled`] soon after `cancel` fires. Events go to `events`.
+    /// already has checkpoints is refused). Returns the state the run reached
+    /// [`END`](super::END) with; stops with [`GraphError::Cancelled`] soon after `cancel`
+    /// fires. Events go to `events`.
     #[tracing::instrument(skip_all, fields(run_id = %run))]
     pub async fn run(
         &self,
@@ -97,36 +79,29 @@ where
         state: S,
         cancel: CancellationToken,
         events: mpsc::Sender<Event<E>>,
-    ) -> Result<Outcome<S>, GraphError> {
+    ) -> Result<S, GraphError> {
         let mut cursor = Cursor {
             run,
             branch: None,
             step: 0,
             next: Arc::clone(&self.entry),
             state,
-            approval: None,
             latest: None,
         };
-        if self.interrupts.contains(&cursor.next) {
-            self.record(&mut cursor, Status::Waiting).await?;
-            return Ok(self.paused(cursor, None, &cancel, &events).await);
-        }
         self.record(&mut cursor, Status::Running).await?;
         self.drive(cursor, &cancel, &events).await
     }
 
     /// Continues run `run` from its latest checkpoint: the node that was running when it
-    /// stopped (crash, cancellation, failure) runs again with the state before it. A
-    /// waiting run needs an `approval`, which the paused node then sees
-    /// ([`NodeContext::approval`]); any other run refuses one.
+    /// stopped (crash, cancellation, failure) runs again with the state before it; returns
+    /// like [`run`](Self::run).
     #[tracing::instrument(skip_all, fields(run_id = %run))]
     pub async fn resume(
         &self,
         run: RunId,
-        approval: Option<Value>,
         cancel: CancellationToken,
         events: mpsc::Sender<Event<E>>,
-    ) -> Result<Outcome<S>, GraphError> {
+    ) -> Result<S, GraphError> {
         let store = self.checkpoints.as_ref().ok_or(GraphError::NoCheckpoints)?;
         let mut latest = store.latest(run).await?.ok_or(GraphError::UnknownRun(run))?;
         let next = match &latest.next {
@@ -134,17 +109,6 @@ where
             _ => return Err(GraphError::RunFinished(run)),
         };
         let expected = latest.status;
-        match (expected, approval) {
-            (Status::Waiting, None) => {
-                return Err(GraphError::AwaitingApproval {
-                    run,
-                    node: next.to_string(),
-                });
-            }
-            (Status::Waiting, Some(approval)) => latest.approval = Some(approval),
-            (_, Some(_)) => return Err(GraphError::NotWaiting(run)),
-            (_, None) => {}
-        }
         if expected != Status::Running {
             latest.status = Status::Running;
             latest.error = None;
@@ -158,7 +122,6 @@ where
             step: latest.step,
             next,
             state: serde_json::from_value(latest.state.clone())?,
-            approval: latest.approval.clone(),
             latest: Some(latest),
         };
         self.drive(cursor, &cancel, &events).await
@@ -166,7 +129,7 @@ where
 
     /// Runs the graph as branch `index` of a parallel node in run `run`: from its entry
     /// with `state`, its engine events marked with `index`, without checkpoints (a branch
-    /// graph has none, and no interrupts: see [`GraphBuilder::parallel`](super::GraphBuilder::parallel)).
+    /// graph has none: see [`GraphBuilder::parallel`](super::GraphBuilder::parallel)).
     pub(super) async fn run_branch(
         &self,
         run: RunId,
@@ -174,14 +137,13 @@ where
         state: S,
         cancel: &CancellationToken,
         events: &mpsc::Sender<Event<E>>,
-    ) -> Result<Outcome<S>, GraphError> {
+    ) -> Result<S, GraphError> {
         let cursor = Cursor {
             run,
             branch: Some(index),
             step: 0,
             next: Arc::clone(&self.entry),
             state,
-            approval: None,
             latest: None,
         };
         self.drive(cursor, cancel, events).await
@@ -203,7 +165,7 @@ where
         mut cursor: Cursor<S>,
         cancel: &CancellationToken,
         events: &mpsc::Sender<Event<E>>,
-    ) -> Result<Outcome<S>, GraphError> {
+    ) -> Result<S, GraphError> {
         loop {
             let Some(step) = self.steps.get(&cursor.next) else {
                 let error = GraphError::UnknownNode {
@@ -233,7 +195,6 @@ where
                 attempt: 0,
                 cancel: cancel.clone(),
                 events: events.clone(),
-                approval: cursor.approval.clone(),
                 branch: cursor.branch,
             };
             match attempt::execute(step, &cursor.state, ctx).await {
@@ -251,27 +212,13 @@ where
                     };
                     cursor.step += 1;
                     cursor.state = state;
-                    cursor.approval = None;
                     let Target::Node(next) = target else {
                         self.record_end(&mut cursor).await?;
                         tracing::info!(steps = cursor.step, "run finished");
-                        return Ok(Outcome::Finished(cursor.state));
+                        return Ok(cursor.state);
                     };
                     cursor.next = Arc::clone(next);
-                    if self.interrupts.contains(next) {
-                        self.record(&mut cursor, Status::Waiting).await?;
-                        return Ok(self.paused(cursor, None, cancel, events).await);
-                    }
                     self.record(&mut cursor, Status::Running).await?;
-                }
-                Err(Failure::Interrupt(prompt)) => {
-                    self.mark(&mut cursor, |latest| {
-                        latest.status = Status::Waiting;
-                        latest.prompt = Some(prompt.clone());
-                        latest.approval = None;
-                    })
-                    .await?;
-                    return Ok(self.paused(cursor, Some(prompt), cancel, events).await);
                 }
                 Err(Failure::Cancelled) => {
                     tracing::info!(node = %step.name, "run cancelled");
@@ -325,8 +272,6 @@ where
             next,
             state: serde_json::to_value(&cursor.state)?,
             status,
-            prompt: None,
-            approval: None,
             error: None,
             updated_at: now(),
         };
@@ -368,30 +313,6 @@ where
             tracing::error!(error = %store, "could not record the end of the run");
         }
         error
-    }
-
-    async fn paused(
-        &self,
-        cursor: Cursor<S>,
-        prompt: Option<Value>,
-        cancel: &CancellationToken,
-        events: &mpsc::Sender<Event<E>>,
-    ) -> Outcome<S> {
-        let node = cursor.next.to_string();
-        // A branch cannot wait: its parallel node fails instead, so nobody is told to approve.
-        if cursor.branch.is_none() {
-            tracing::info!(node = %node, "run waiting for an approval");
-            let interrupted = Event::Interrupted {
-                node: node.clone(),
-                prompt: prompt.clone(),
-            };
-            emit(events, cancel, interrupted).await;
-        }
-        Outcome::Waiting {
-            node,
-            prompt,
-            state: cursor.state,
-        }
     }
 }
 

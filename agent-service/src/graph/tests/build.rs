@@ -86,12 +86,7 @@ fn build_refuses_an_unknown_entry() {
 }
 
 #[test]
-fn build_refuses_interrupts_and_policies_for_unknown_nodes() {
-    let error = refused(chain().interrupt_before("approve"));
-    assert!(
-        matches!(&error, GraphError::UnknownNode { name, .. } if name == "approve"),
-        "{error:?}"
-    );
+fn build_refuses_policies_for_unknown_nodes() {
     let error = refused(chain().policy("slow", Policy::default()));
     assert!(
         matches!(&error, GraphError::UnknownNode { name, .. } if name == "slow"),

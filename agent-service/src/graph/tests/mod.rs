@@ -17,11 +17,10 @@ use tokio_util::sync::CancellationToken;
 
 use super::*;
 
-/// The state of the test graphs: which nodes ran, in order, and what they were told.
+/// The state of the test graphs: which nodes ran, in order.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 struct Trail {
     visited: Vec<String>,
-    approval: Option<String>,
 }
 
 /// A node that appends its name to the trail and counts its executions.
@@ -69,7 +68,7 @@ fn drain(receiver: &mut mpsc::Receiver<Event<String>>) -> Vec<Event<String>> {
 }
 
 /// Runs `graph` from an empty trail with a fresh token and a channel nobody reads.
-async fn run(graph: &Graph<Trail, String>) -> Result<Outcome<Trail>, GraphError> {
+async fn run(graph: &Graph<Trail, String>) -> Result<Trail, GraphError> {
     let (sender, _receiver) = events();
     graph
         .run(RunId::new(), Trail::default(), CancellationToken::new(), sender)
@@ -79,7 +78,6 @@ async fn run(graph: &Graph<Trail, String>) -> Result<Outcome<Trail>, GraphError>
 fn trail(names: &[&str]) -> Trail {
     Trail {
         visited: names.iter().map(|name| (*name).to_owned()).collect(),
-        approval: None,
     }
 }
 
@@ -95,10 +93,7 @@ async fn a_static_chain_runs_each_node_once_in_order() {
         .edge("c", END)
         .build()
         .expect("valid graph");
-    assert_eq!(
-        run(&graph).await.expect("run"),
-        Outcome::Finished(trail(&["a", "b", "c"]))
-    );
+    assert_eq!(run(&graph).await.expect("run"), trail(&["a", "b", "c"]));
 }
 
 #[tokio::test]
@@ -117,7 +112,7 @@ async fn a_conditional_edge_goes_where_the_router_points() {
         .expect("valid graph");
     assert_eq!(
         run(&graph).await.expect("run"),
-        Outcome::Finished(trail(&["work", "work", "work", "report"]))
+        trail(&["work", "work", "work", "report"])
     );
 }
 
@@ -212,11 +207,11 @@ async fn a_timed_out_attempt_is_retried_and_then_succeeds() {
         .expect("valid graph");
     let (sender, mut receiver) = events();
     let started = Instant::now();
-    let outcome = graph
+    let finished = graph
         .run(RunId::new(), Trail::default(), CancellationToken::new(), sender)
         .await
         .expect("the second attempt succeeds");
-    assert_eq!(outcome, Outcome::Finished(trail(&["attempt 2"])));
+    assert_eq!(finished, trail(&["attempt 2"]));
     assert!(
         started.elapsed() < Duration::from_secs(5),
         "the first attempt was not awaited"
@@ -418,32 +413,18 @@ async fn a_run_goes_on_when_nobody_listens_to_its_events() {
     let outcome = graph
         .run(RunId::new(), Trail::default(), CancellationToken::new(), sender)
         .await;
-    assert_eq!(outcome.expect("run"), Outcome::Finished(Trail::default()));
+    assert_eq!(outcome.expect("run"), Trail::default());
 }
 
 #[tokio::test]
-async fn without_a_store_an_interrupt_pauses_but_the_run_cannot_be_resumed() {
+async fn without_a_store_a_run_cannot_be_resumed() {
     let graph = GraphBuilder::new()
         .node("a", visit("a"))
-        .node("publish", visit("publish"))
         .entry("a")
-        .edge("a", "publish")
-        .edge("publish", END)
-        .interrupt_before("publish")
+        .edge("a", END)
         .build()
         .expect("valid graph");
-    let outcome = run(&graph).await.expect("run");
-    assert_eq!(
-        outcome,
-        Outcome::Waiting {
-            node: "publish".to_owned(),
-            prompt: None,
-            state: trail(&["a"])
-        }
-    );
     let (sender, _receiver) = events();
-    let resumed = graph
-        .resume(RunId::new(), Some(true.into()), CancellationToken::new(), sender)
-        .await;
+    let resumed = graph.resume(RunId::new(), CancellationToken::new(), sender).await;
     assert!(matches!(resumed, Err(GraphError::NoCheckpoints)), "{resumed:?}");
 }

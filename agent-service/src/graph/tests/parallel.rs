@@ -57,10 +57,7 @@ fn build(builder: GraphBuilder<Trail, String>) -> Graph<Trail, String> {
 }
 
 async fn finished(graph: &Graph<Trail, String>) -> Trail {
-    match run(graph).await {
-        Ok(Outcome::Finished(trail)) => trail,
-        other => panic!("not finished: {other:?}"),
-    }
+    run(graph).await.expect("the run finishes")
 }
 
 /// The next value on `receiver`, within 5 s.
@@ -125,11 +122,11 @@ async fn a_branch_with_a_loop_runs_it_to_its_end() {
 async fn zero_items_run_no_branch_and_merge_an_empty_list() {
     let graph = build(fanning(0, branch(|_, _| async { Err(NodeError::fatal("never runs")) })));
     let (sender, mut receiver) = events();
-    let outcome = graph
+    let finished = graph
         .run(RunId::new(), Trail::default(), CancellationToken::new(), sender)
         .await
         .expect("run");
-    assert_eq!(outcome, Outcome::Finished(trail(&["merged 0"])));
+    assert_eq!(finished, trail(&["merged 0"]));
     let branch_events = drain(&mut receiver)
         .into_iter()
         .filter(|event| matches!(event, Event::NodeStarted { branch: Some(_), .. }))
@@ -217,11 +214,11 @@ async fn a_retryable_branch_failure_makes_the_parallel_node_retry_every_branch()
     );
     let graph = build(builder.policy("fan", retry_policy(2)));
     let (sender, mut receiver) = events();
-    let outcome = graph
+    let finished = graph
         .run(RunId::new(), Trail::default(), CancellationToken::new(), sender)
         .await
         .expect("the second attempt succeeds");
-    assert_eq!(outcome, Outcome::Finished(trail(&["item:1:0", "item:2:0", "merged 2"])));
+    assert_eq!(finished, trail(&["item:1:0", "item:2:0", "merged 2"]));
     assert_eq!(runs[0].load(Ordering::SeqCst), 2, "the failed branch ran again");
     let retried: Vec<_> = drain(&mut receiver)
         .into_iter()
@@ -234,31 +231,6 @@ async fn a_retryable_branch_failure_makes_the_parallel_node_retry_every_branch()
         .collect();
     let error = "branch 0: node `work` failed after 1 attempt(s): the warehouse is busy".to_owned();
     assert_eq!(retried, [("fan".to_owned(), None, error)]);
-}
-
-#[tokio::test]
-async fn a_branch_asking_for_an_approval_fails_the_node_without_announcing_a_wait() {
-    let graph = build(fanning(
-        1,
-        branch(|item, ctx| async move {
-            let _: bool = ctx.interrupt("ship it?")?;
-            Ok(item)
-        }),
-    ));
-    let (sender, mut receiver) = events();
-    let error = graph
-        .run(RunId::new(), Trail::default(), CancellationToken::new(), sender)
-        .await
-        .expect_err("a branch cannot wait");
-    assert!(
-        matches!(&error, GraphError::NodeFailed { node, message, .. } if node == "fan" && message.contains("approval")),
-        "{error:?}"
-    );
-    let events = drain(&mut receiver);
-    assert!(
-        !events.iter().any(|event| matches!(event, Event::Interrupted { .. })),
-        "{events:?}"
-    );
 }
 
 #[tokio::test]
@@ -337,7 +309,6 @@ async fn the_branches_engine_events_carry_their_index_and_their_own_events_pass_
             Event::NodeRetrying {
                 node, attempt, branch, ..
             } => format!("retrying {node} {attempt} {branch:?}"),
-            Event::Interrupted { node, .. } => format!("interrupted {node}"),
             Event::Custom(text) => text,
         })
         .collect();
@@ -361,26 +332,16 @@ async fn the_branches_engine_events_carry_their_index_and_their_own_events_pass_
 }
 
 #[tokio::test]
-async fn build_refuses_a_branch_graph_that_waits_for_approvals_or_keeps_checkpoints() {
-    let branch = |checkpoints: Option<Checkpoints>| {
-        let builder = GraphBuilder::<Item, String>::new()
-            .node_fn("work", |item, _| async move { Ok(item) })
-            .entry("work")
-            .edge("work", END);
-        let builder = match checkpoints {
-            Some(checkpoints) => builder.checkpoints(checkpoints),
-            None => builder.interrupt_before("work"),
-        };
-        builder.build().expect("a valid graph on its own")
-    };
-    let refused = fanning(1, branch(None)).build();
-    assert!(
-        matches!(&refused, Err(GraphError::InterruptInBranch(node)) if node == "fan"),
-        "{:?}",
-        refused.err()
-    );
+async fn build_refuses_a_branch_graph_that_keeps_checkpoints() {
     let store = Store::new().await;
-    let refused = fanning(1, branch(Some(store.checkpoints().await))).build();
+    let branch = GraphBuilder::<Item, String>::new()
+        .node_fn("work", |item, _| async move { Ok(item) })
+        .entry("work")
+        .edge("work", END)
+        .checkpoints(store.checkpoints().await)
+        .build()
+        .expect("a valid graph on its own");
+    let refused = fanning(1, branch).build();
     assert!(
         matches!(&refused, Err(GraphError::CheckpointsInBranch(node)) if node == "fan"),
         "{:?}",
@@ -479,13 +440,10 @@ async fn a_run_that_died_in_a_parallel_node_runs_every_branch_again_on_resume() 
         (1, Some("fan"), Status::Running)
     );
     let (sender, _receiver) = events();
-    let outcome = checkpointed(checkpoints, &runs, false)
-        .resume(run, None, CancellationToken::new(), sender)
+    let finished = checkpointed(checkpoints, &runs, false)
+        .resume(run, CancellationToken::new(), sender)
         .await
         .expect("resume");
-    assert_eq!(
-        outcome,
-        Outcome::Finished(trail(&["plan", "item:1:0", "item:2:0", "merged 2"]))
-    );
+    assert_eq!(finished, trail(&["plan", "item:1:0", "item:2:0", "merged 2"]));
     assert_eq!(runs.load(Ordering::SeqCst), 4, "both branches ran again");
 }

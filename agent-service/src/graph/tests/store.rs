@@ -1,5 +1,5 @@
-//! Checkpoints, resume, interrupts and retention against real PostgreSQL (a fresh database
-//! per test) and real Redis (a fresh key prefix per test).
+//! Checkpoints, resume and retention against real PostgreSQL (a fresh database per test)
+//! and real Redis (a fresh key prefix per test).
 
 use redis::AsyncCommands;
 use redis::aio::ConnectionManager;
@@ -114,7 +114,7 @@ async fn start_until(
     run: RunId,
     cancel: CancellationToken,
     node: &str,
-) -> tokio::task::JoinHandle<Result<Outcome<Trail>, GraphError>> {
+) -> tokio::task::JoinHandle<Result<Trail, GraphError>> {
     let (sender, mut receiver) = events();
     let task = tokio::spawn(async move { graph.run(run, Trail::default(), cancel, sender).await });
     while let Some(event) = receiver.recv().await {
@@ -126,22 +126,16 @@ async fn start_until(
 }
 
 /// The result of a run task that was cancelled, which must end promptly.
-async fn stopped(
-    task: tokio::task::JoinHandle<Result<Outcome<Trail>, GraphError>>,
-) -> Result<Outcome<Trail>, GraphError> {
+async fn stopped(task: tokio::task::JoinHandle<Result<Trail, GraphError>>) -> Result<Trail, GraphError> {
     tokio::time::timeout(Duration::from_secs(5), task)
         .await
         .expect("the cancelled run stops promptly")
         .expect("no panic")
 }
 
-async fn resume(
-    graph: &Graph<Trail, String>,
-    run: RunId,
-    approval: Option<serde_json::Value>,
-) -> Result<Outcome<Trail>, GraphError> {
+async fn resume(graph: &Graph<Trail, String>, run: RunId) -> Result<Trail, GraphError> {
     let (sender, _receiver) = events();
-    graph.resume(run, approval, CancellationToken::new(), sender).await
+    graph.resume(run, CancellationToken::new(), sender).await
 }
 
 #[tokio::test]
@@ -215,8 +209,8 @@ async fn a_run_dropped_mid_node_resumes_from_its_last_checkpoint_without_rerunni
     assert_eq!(checkpoints.runs_in(Status::Running).await.expect("runs"), [run]);
 
     let restarted = chain.graph(checkpoints, false);
-    let outcome = resume(&restarted, run, None).await.expect("resume");
-    assert_eq!(outcome, Outcome::Finished(trail(&["a", "b", "c"])));
+    let finished = resume(&restarted, run).await.expect("resume");
+    assert_eq!(finished, trail(&["a", "b", "c"]));
     assert_eq!(
         chain.runs(),
         [1, 1, 2],
@@ -243,171 +237,25 @@ async fn a_cancelled_run_is_recorded_as_cancelled_and_resumes_to_the_end() {
     let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
     assert_eq!((latest.step, latest.status), (2, Status::Cancelled));
 
-    let outcome = resume(&chain.graph(checkpoints.clone(), false), run, None).await;
-    assert_eq!(outcome.expect("resume"), Outcome::Finished(trail(&["a", "b", "c"])));
+    let finished = resume(&chain.graph(checkpoints.clone(), false), run).await;
+    assert_eq!(finished.expect("resume"), trail(&["a", "b", "c"]));
     assert_eq!(chain.runs(), [1, 1, 2]);
     let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
     assert_eq!((latest.step, latest.status, latest.error), (3, Status::Done, None));
 }
 
-/// plan → publish → audit → END, pausing before publish; publish records the approval it
-/// got, audit whether the approval (wrongly) reached it too.
-fn approval_graph(checkpoints: Checkpoints) -> Graph<Trail, String> {
-    GraphBuilder::new()
-        .node("plan", visit("plan"))
-        .node_fn("publish", |mut state: Trail, ctx: NodeContext<String>| async move {
-            state.visited.push("publish".to_owned());
-            state.approval = ctx.approval().map(ToString::to_string);
-            Ok(state)
-        })
-        .node_fn("audit", |mut state: Trail, ctx: NodeContext<String>| async move {
-            let seen = if ctx.approval().is_some() {
-                "audit saw the approval"
-            } else {
-                "audit"
-            };
-            state.visited.push(seen.to_owned());
-            Ok(state)
-        })
-        .entry("plan")
-        .edge("plan", "publish")
-        .edge("publish", "audit")
-        .edge("audit", END)
-        .interrupt_before("publish")
-        .checkpoints(checkpoints)
-        .build()
-        .expect("valid graph")
-}
-
 #[tokio::test]
-async fn an_interrupt_before_a_node_waits_across_a_restart_and_resumes_with_the_approval() {
+async fn resume_refuses_unknown_and_finished_runs() {
     let store = Store::new().await;
-    let run = RunId::new();
-    let (sender, mut receiver) = events();
-    let outcome = approval_graph(store.checkpoints().await)
-        .run(run, Trail::default(), CancellationToken::new(), sender)
-        .await
-        .expect("run");
-    assert_eq!(
-        outcome,
-        Outcome::Waiting {
-            node: "publish".to_owned(),
-            prompt: None,
-            state: trail(&["plan"])
-        }
-    );
-    assert!(drain(&mut receiver).contains(&Event::Interrupted {
-        node: "publish".to_owned(),
-        prompt: None
-    }));
+    let graph = Chain::new().graph(store.checkpoints().await, false);
+    let unknown = resume(&graph, RunId::new()).await;
+    assert!(matches!(unknown, Err(GraphError::UnknownRun(_))), "{unknown:?}");
 
-    store.flush_redis().await;
-    let restarted = store.checkpoints().await;
-    let waiting = restarted.latest(run).await.expect("latest").expect("a checkpoint");
-    assert_eq!(
-        (waiting.status, waiting.next.as_deref()),
-        (Status::Waiting, Some("publish"))
-    );
-    assert_eq!(restarted.runs_in(Status::Waiting).await.expect("runs"), [run]);
-
-    let graph = approval_graph(restarted);
-    let refused = resume(&graph, run, None).await;
-    assert!(
-        matches!(&refused, Err(GraphError::AwaitingApproval { node, .. }) if node == "publish"),
-        "{refused:?}"
-    );
-    let outcome = resume(&graph, run, Some(serde_json::json!("ship it"))).await;
-    let expected = Trail {
-        visited: vec!["plan".to_owned(), "publish".to_owned(), "audit".to_owned()],
-        approval: Some("\"ship it\"".to_owned()),
-    };
-    assert_eq!(outcome.expect("resume"), Outcome::Finished(expected));
-
-    let again = resume(&graph, run, None).await;
+    let run = finished_run(&graph).await;
+    let again = resume(&graph, run).await;
     assert!(
         matches!(again, Err(GraphError::RunFinished(id)) if id == run),
         "{again:?}"
-    );
-}
-
-#[tokio::test]
-async fn a_node_that_interrupts_itself_gets_the_approval_typed_when_resumed() {
-    #[derive(Debug, Serialize, Deserialize)]
-    struct Decision {
-        approved: bool,
-        by: String,
-    }
-    let asked = Arc::new(AtomicU32::new(0));
-    let graph = |checkpoints: Checkpoints| {
-        let asked = Arc::clone(&asked);
-        GraphBuilder::new()
-            .node_fn("review", move |mut state: Trail, ctx: NodeContext<String>| {
-                asked.fetch_add(1, Ordering::SeqCst);
-                async move {
-                    let decision: Decision = ctx.interrupt(serde_json::json!({"question": "run this query?"}))?;
-                    state.approval = Some(format!("{} by {}", decision.approved, decision.by));
-                    Ok(state)
-                }
-            })
-            .entry("review")
-            .edge("review", END)
-            .checkpoints(checkpoints)
-            .build()
-            .expect("valid graph")
-    };
-    let store = Store::new().await;
-    let run = RunId::new();
-    let (sender, _receiver) = events();
-    let outcome = graph(store.checkpoints().await)
-        .run(run, Trail::default(), CancellationToken::new(), sender)
-        .await
-        .expect("run");
-    let prompt = serde_json::json!({"question": "run this query?"});
-    assert!(
-        matches!(&outcome, Outcome::Waiting { node, prompt: Some(asked), .. } if node == "review" && *asked == prompt),
-        "{outcome:?}"
-    );
-    let checkpoints = store.checkpoints().await;
-    let waiting = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
-    assert_eq!(
-        (waiting.step, waiting.status, waiting.prompt),
-        (0, Status::Waiting, Some(prompt))
-    );
-
-    let approval = serde_json::json!({"approved": true, "by": "ada"});
-    let outcome = resume(&graph(checkpoints), run, Some(approval)).await.expect("resume");
-    let finished = Trail {
-        visited: vec![],
-        approval: Some("true by ada".to_owned()),
-    };
-    assert_eq!(outcome, Outcome::Finished(finished));
-    assert_eq!(
-        asked.load(Ordering::SeqCst),
-        2,
-        "the node ran again, now with the approval"
-    );
-}
-
-#[tokio::test]
-async fn resume_refuses_unknown_runs_and_approvals_nobody_asked_for() {
-    let store = Store::new().await;
-    let chain = Chain::new();
-    let checkpoints = store.checkpoints().await;
-    let graph = chain.graph(checkpoints, false);
-    let unknown = resume(&graph, RunId::new(), None).await;
-    assert!(matches!(unknown, Err(GraphError::UnknownRun(_))), "{unknown:?}");
-
-    let run = RunId::new();
-    let graph = Arc::new(chain.graph(store.checkpoints().await, true));
-    let cancel = CancellationToken::new();
-    let task = start_until(graph, run, cancel.clone(), "c").await;
-    cancel.cancel();
-    let _ = stopped(task).await;
-    let graph = chain.graph(store.checkpoints().await, false);
-    let unasked = resume(&graph, run, Some(true.into())).await;
-    assert!(
-        matches!(unasked, Err(GraphError::NotWaiting(id)) if id == run),
-        "{unasked:?}"
     );
 }
 
@@ -450,7 +298,7 @@ async fn a_failed_run_records_its_error_on_the_latest_checkpoint() {
     let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
     assert_eq!((latest.step, latest.status), (3, Status::Failed));
     assert_eq!(latest.error, Some(error.to_string()));
-    let resumed = resume(&graph, run, None).await;
+    let resumed = resume(&graph, run).await;
     assert!(
         matches!(resumed, Err(GraphError::StepBudgetExceeded { limit: 3, .. })),
         "the budget counts across resumes: {resumed:?}"
@@ -500,18 +348,17 @@ async fn a_stopped_node_ends_the_run_at_once_with_its_code_recorded_as_failed() 
 async fn a_status_change_on_a_stale_checkpoint_conflicts() {
     let store = Store::new().await;
     let run = RunId::new();
-    let (sender, _receiver) = events();
-    approval_graph(store.checkpoints().await)
-        .run(run, Trail::default(), CancellationToken::new(), sender)
-        .await
-        .expect("run");
+    let cancel = CancellationToken::new();
+    let graph = Arc::new(Chain::new().graph(store.checkpoints().await, true));
+    let task = start_until(graph, run, cancel.clone(), "c").await;
+    cancel.cancel();
+    let _ = stopped(task).await;
     let (first, second) = (store.checkpoints().await, store.checkpoints().await);
-    let mut waiting = first.latest(run).await.expect("latest").expect("a checkpoint");
-    waiting.status = Status::Running;
-    waiting.approval = Some(true.into());
-    first.update(&waiting, Status::Waiting).await.expect("first approval");
-    let twice = second.update(&waiting, Status::Waiting).await;
-    assert!(matches!(twice, Err(GraphError::Conflict { step: 1, .. })), "{twice:?}");
+    let mut cancelled = first.latest(run).await.expect("latest").expect("a checkpoint");
+    cancelled.status = Status::Running;
+    first.update(&cancelled, Status::Cancelled).await.expect("first resume");
+    let twice = second.update(&cancelled, Status::Cancelled).await;
+    assert!(matches!(twice, Err(GraphError::Conflict { step: 2, .. })), "{twice:?}");
 }
 
 /// Runs the chain to the end under a new id.
@@ -558,13 +405,12 @@ async fn delete_finished_before_removes_only_runs_that_ended_long_ago() {
     let checkpoints = store.checkpoints().await;
     let graph = Chain::new().graph(checkpoints.clone(), false);
     let (old, recent) = (finished_run(&graph).await, finished_run(&graph).await);
-    let waiting = RunId::new();
-    let (sender, _receiver) = events();
-    approval_graph(checkpoints.clone())
-        .run(waiting, Trail::default(), CancellationToken::new(), sender)
-        .await
-        .expect("run");
-    for run in [old, waiting] {
+    let running = RunId::new();
+    let hanging = Arc::new(Chain::new().graph(checkpoints.clone(), true));
+    let task = start_until(hanging, running, CancellationToken::new(), "c").await;
+    task.abort();
+    assert!(task.await.expect_err("aborted").is_cancelled());
+    for run in [old, running] {
         sqlx::query("UPDATE checkpoints SET updated_at = now() - interval '2 days' WHERE run_id = $1")
             .bind(run.0)
             .execute(&store.pool)
@@ -585,9 +431,9 @@ async fn delete_finished_before_removes_only_runs_that_ended_long_ago() {
     );
     assert_eq!(checkpoints.history(recent).await.expect("history").len(), 4);
     assert_eq!(
-        checkpoints.history(waiting).await.expect("history").len(),
-        2,
-        "waiting runs stay"
+        checkpoints.history(running).await.expect("history").len(),
+        3,
+        "running runs stay"
     );
 }
 
@@ -605,64 +451,6 @@ async fn delete_runs_removes_every_checkpoint_and_the_hot_copy() {
 }
 
 #[tokio::test]
-async fn an_approval_survives_a_crash_of_the_node_it_resumed() {
-    let store = Store::new().await;
-    let hang = Arc::new(std::sync::atomic::AtomicBool::new(true));
-    let graph = |checkpoints: Checkpoints| {
-        let hang = Arc::clone(&hang);
-        GraphBuilder::new()
-            .node_fn("publish", move |mut state: Trail, ctx: NodeContext<String>| {
-                let hang = hang.load(Ordering::SeqCst);
-                async move {
-                    if hang {
-                        std::future::pending::<()>().await;
-                    }
-                    state.approval = ctx.approval().map(ToString::to_string);
-                    Ok(state)
-                }
-            })
-            .entry("publish")
-            .edge("publish", END)
-            .interrupt_before("publish")
-            .checkpoints(checkpoints)
-            .build()
-            .expect("valid graph")
-    };
-    let run = RunId::new();
-    let (sender, _receiver) = events();
-    let outcome = graph(store.checkpoints().await)
-        .run(run, Trail::default(), CancellationToken::new(), sender)
-        .await;
-    assert!(matches!(outcome, Ok(Outcome::Waiting { .. })), "{outcome:?}");
-
-    let approving = Arc::new(graph(store.checkpoints().await));
-    let (sender, mut receiver) = events();
-    let task = tokio::spawn(async move {
-        approving
-            .resume(run, Some("yes".into()), CancellationToken::new(), sender)
-            .await
-    });
-    while let Some(event) = receiver.recv().await {
-        if matches!(event, Event::NodeStarted { .. }) {
-            break;
-        }
-    }
-    task.abort();
-    assert!(task.await.expect_err("aborted").is_cancelled());
-
-    hang.store(false, Ordering::SeqCst);
-    let outcome = resume(&graph(store.checkpoints().await), run, None).await;
-    let expected = Trail {
-        visited: vec![],
-        approval: Some("\"yes\"".to_owned()),
-    };
-    assert_eq!(
-        outcome.expect("resume without asking again"),
-        Outcome::Finished(expected)
-    );
-}
-
-#[tokio::test]
 async fn only_running_checkpoints_skip_the_commit_flush() {
     let store = Store::new().await;
     let pool = &store.pool;
@@ -673,8 +461,6 @@ async fn only_running_checkpoints_skip_the_commit_flush() {
             next: Some("a".to_owned()),
             state: serde_json::json!({}),
             status,
-            prompt: None,
-            approval: None,
             error: None,
             updated_at: checkpoint::now(),
         };
@@ -692,5 +478,5 @@ async fn only_running_checkpoints_skip_the_commit_flush() {
         mode
     };
     assert_eq!(mode(Status::Running).await, "off");
-    assert_eq!(mode(Status::Waiting).await, "on", "the server's default, durable");
+    assert_eq!(mode(Status::Failed).await, "on", "the server's default, durable");
 }

@@ -17,7 +17,7 @@ use crate::analysis::Analysis;
 use crate::analysis::scripted::{Deps, World, world_with};
 use crate::domain::SessionId;
 use crate::events::Event;
-use crate::graph::{Event as GraphEvent, Outcome, RunId};
+use crate::graph::{Event as GraphEvent, RunId};
 use crate::sql::DateColumn;
 use crate::table::Table;
 use crate::values::Values;
@@ -112,13 +112,10 @@ pub(super) async fn ask(deps: &Deps, data: &Analysis, question: &str) -> Answer 
         (content, statuses)
     };
     let (outcome, (content, statuses)) = tokio::join!(run, collect);
-    match outcome.expect("the run ends") {
-        Outcome::Finished(state) => Answer {
-            state,
-            content,
-            statuses,
-        },
-        other => panic!("not finished: {other:?}"),
+    Answer {
+        state: outcome.expect("the run ends"),
+        content,
+        statuses,
     }
 }
 

@@ -10,6 +10,10 @@
 //! HTTP and the parsing of the stream count as the model's; the rest is the agent's:
 //! graph, checkpoints, memory, the run's record, the queries and the chart.
 //!
+//! What the agent's own time is made of: the same turns over the OpenAI wire with
+//! checkpoints off (the difference is what checkpointing costs), and the turn's chart drawn
+//! as a PNG on its own.
+//!
 //! The fallback rows: the same turn answered by the offline analyst alone, then by the LLM
 //! analyst whose circuit breaker is open (every decision falls back to the offline analyst),
 //! and the turn that met a storm of 500s and opened the breaker, with the default retry
@@ -20,6 +24,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use agent_service::analysis::{self, Analyst};
+use agent_service::chart::ChartIntent;
 use agent_service::domain::{FileId, Scope, SessionId, UserId};
 use agent_service::driver::{self, Job, Start};
 use agent_service::events::Event;
@@ -30,6 +35,7 @@ use agent_service::memory::Memories;
 use agent_service::provider::Provider;
 use agent_service::runs::Runs;
 use agent_service::sql::{DatasetFormat, DatasetSpec, Datasets, Limits};
+use agent_service::table::{Column, ColumnKind, Table};
 use agent_service::usage::Prices;
 use anyhow::Context;
 use async_trait::async_trait;
@@ -83,6 +89,8 @@ pub struct Row {
 pub struct AgentResult {
     /// A turn with an instant model, one row per wire format.
     pub models: Vec<Row>,
+    /// The same over the OpenAI wire with checkpoints off: what they cost.
+    pub without_checkpoints: Row,
     /// The offline analyst alone.
     pub offline: Row,
     /// The LLM analyst with its breaker open: every decision from the offline analyst.
@@ -91,9 +99,18 @@ pub struct AgentResult {
     pub opening: Duration,
     /// The retry settings of that turn: attempts per call, base backoff.
     pub retry: (u32, Duration),
+    /// Drawing the turn's chart as a PNG, on its own.
+    pub chart: Summary,
 }
 
 impl AgentResult {
+    /// What the checkpoints of a turn cost, at the median (the OpenAI wire's turns with
+    /// them against those without).
+    pub fn checkpoint_cost(&self) -> Option<Duration> {
+        let with = self.models.iter().find(|row| row.label.starts_with("openai"))?;
+        Some(with.overhead.p50.saturating_sub(self.without_checkpoints.overhead.p50))
+    }
+
     /// What falling back to the offline analyst adds to its answer, at the median.
     pub fn fallback_cost(&self) -> Duration {
         self.breaker_open.turn.p50.saturating_sub(self.offline.turn.p50)
@@ -105,26 +122,15 @@ pub async fn run(settings: &Settings) -> anyhow::Result<AgentResult> {
     let world = World::open(settings).await?;
     let mut models = Vec::new();
     for wire in [Wire::Anthropic, Wire::OpenAi] {
-        let fake = FakeLlm::start(wire).await;
-        let (model, _) = remote(&fake)?;
-        let busy = Arc::new(Busy::default());
-        let timed: Arc<dyn Model> = Arc::new(Timed {
-            inner: model,
-            busy: Arc::clone(&busy),
-        });
-        let provider = Arc::new(agent_service::analyst::Llm::new(timed, Prices::default()));
-        let label = format!("{wire:?} wire, instant model").to_lowercase();
-        models.push(world.turns(&label, provider, settings.turns, &busy, true).await?);
+        let (_fake, way) = instant(wire, true).await?;
+        models.push(world.turns(&way, settings.turns).await?);
     }
-
-    let none = Arc::new(Busy::default());
+    let (_fake, way) = instant(Wire::OpenAi, false).await?;
+    let without_checkpoints = world.turns(&way, settings.turns).await?;
     let offline = world
         .turns(
-            "offline analyst",
-            Arc::new(agent_service::offline::Offline::new()),
+            &Way::offline("offline analyst", Arc::new(agent_service::offline::Offline::new())),
             settings.turns,
-            &none,
-            false,
         )
         .await?;
 
@@ -134,31 +140,107 @@ pub async fn run(settings: &Settings) -> anyhow::Result<AgentResult> {
         retry_after: None,
     });
     let (model, retry) = remote(&fake)?;
-    let provider = Arc::new(agent_service::analyst::Llm::new(Arc::clone(&model), Prices::default()));
-    let job = world.job(provider.clone())?;
-    let (opening, _, _) = world.turn(&job, &none, false).await?;
+    let fallback = Way::offline(
+        "breaker open: the offline analyst answers",
+        Arc::new(agent_service::analyst::Llm::new(Arc::clone(&model), Prices::default())),
+    );
+    let (opening, _, _) = world.turn(&world.job(&fallback)?, &fallback).await?;
     anyhow::ensure!(
         model.breaker().state().as_str() == "open",
         "a storm of 500s left the breaker {}",
         model.breaker().state().as_str()
     );
-    let breaker_open = world
-        .turns(
-            "breaker open: the offline analyst answers",
-            provider,
-            settings.turns,
-            &none,
-            false,
-        )
-        .await?;
+    let breaker_open = world.turns(&fallback, settings.turns).await?;
     world.forget().await?;
     Ok(AgentResult {
         models,
+        without_checkpoints,
         offline,
         breaker_open,
         opening,
         retry,
+        chart: chart_png(settings.turns)?,
     })
+}
+
+/// A fake model server speaking `wire` that answers at once, and turns answered by the
+/// LLM analyst over it, their model calls timed.
+async fn instant(wire: Wire, checkpointed: bool) -> anyhow::Result<(FakeLlm, Way)> {
+    let fake = FakeLlm::start(wire).await;
+    let (model, _) = remote(&fake)?;
+    let busy = Arc::new(Busy::default());
+    let timed: Arc<dyn Model> = Arc::new(Timed {
+        inner: model,
+        busy: Arc::clone(&busy),
+    });
+    let mut label = format!("{wire:?} wire, instant model").to_lowercase();
+    if !checkpointed {
+        label.push_str(", no checkpoints");
+    }
+    let way = Way {
+        label,
+        provider: Arc::new(agent_service::analyst::Llm::new(timed, Prices::default())),
+        busy,
+        from_model: true,
+        checkpointed,
+    };
+    Ok((fake, way))
+}
+
+/// How the turns of one row are answered.
+struct Way {
+    label: String,
+    provider: Arc<dyn Provider>,
+    /// Times the provider's model calls.
+    busy: Arc<Busy>,
+    /// Whether the answer comes from the model (its query, table and chart are checked).
+    from_model: bool,
+    /// Whether the runs are checkpointed, as agent-service's are.
+    checkpointed: bool,
+}
+
+impl Way {
+    /// Answers that need no model.
+    fn offline(label: &str, provider: Arc<dyn Provider>) -> Self {
+        Self {
+            label: label.to_owned(),
+            provider,
+            busy: Arc::new(Busy::default()),
+            from_model: false,
+            checkpointed: true,
+        }
+    }
+}
+
+/// The time to draw the turn's chart (three bars) as a PNG, `renders` times.
+fn chart_png(renders: usize) -> anyhow::Result<Summary> {
+    let intent: ChartIntent = serde_json::from_value(serde_json::json!({
+        "mark": "bar", "x": "region", "y": "total", "sort": "-y", "title": "Total amount by region"
+    }))?;
+    let table = Table {
+        columns: vec![
+            Column {
+                name: "region".into(),
+                kind: ColumnKind::Text,
+            },
+            Column {
+                name: "total".into(),
+                kind: ColumnKind::Number,
+            },
+        ],
+        rows: [("North", 5_210.5), ("East", 4_730.25), ("West", 3_980.0)]
+            .iter()
+            .map(|(region, total)| vec![serde_json::json!(region), serde_json::json!(total)])
+            .collect(),
+        truncated: false,
+    };
+    let mut histogram = latency::histogram();
+    for _ in 0..renders.max(1) {
+        let started = Instant::now();
+        agent_service::chart::png(&intent, &table)?;
+        latency::record(&mut histogram, started.elapsed());
+    }
+    Ok(Summary::of(&histogram))
 }
 
 /// A client of `fake` built by agent-service's configuration with its defaults, and that
@@ -225,31 +307,24 @@ impl World {
         })
     }
 
-    /// `turns` measured turns answered by `provider` (after a warm-up), each checked.
-    async fn turns(
-        &self,
-        label: &str,
-        provider: Arc<dyn Provider>,
-        turns: usize,
-        busy: &Busy,
-        with_sql: bool,
-    ) -> anyhow::Result<Row> {
-        crate::say(&format!("agent: {turns} turns, {label}"));
-        let job = self.job(provider)?;
+    /// `turns` measured turns answered `way` (after a warm-up), each checked.
+    async fn turns(&self, way: &Way, turns: usize) -> anyhow::Result<Row> {
+        crate::say(&format!("agent: {turns} turns, {}", way.label));
+        let job = self.job(way)?;
         for _ in 0..WARMUP {
-            self.turn(&job, busy, with_sql).await?;
+            self.turn(&job, way).await?;
         }
         let (mut whole, mut model, mut overhead) = (latency::histogram(), latency::histogram(), latency::histogram());
         let mut calls = 0;
         for _ in 0..turns {
-            let (took, in_model, made) = self.turn(&job, busy, with_sql).await?;
+            let (took, in_model, made) = self.turn(&job, way).await?;
             latency::record(&mut whole, took);
             latency::record(&mut model, in_model);
             latency::record(&mut overhead, took.saturating_sub(in_model));
             calls = made;
         }
         let row = Row {
-            label: label.to_owned(),
+            label: way.label.clone(),
             turn: Summary::of(&whole),
             model: Summary::of(&model),
             overhead: Summary::of(&overhead),
@@ -265,16 +340,17 @@ impl World {
         Ok(row)
     }
 
-    /// A run of the analysis graph over `provider`, built once as agent-service builds it.
-    fn job(&self, provider: Arc<dyn Provider>) -> anyhow::Result<Job> {
-        let identity = provider.identity();
+    /// A run of the analysis graph answered `way`, built once as agent-service builds it.
+    fn job(&self, way: &Way) -> anyhow::Result<Job> {
+        let identity = way.provider.identity();
         let analyst = Arc::new(Analyst {
-            provider,
+            provider: Arc::clone(&way.provider),
             datasets: self.datasets.clone(),
             limits: Limits::default(),
             memories: self.memories.clone(),
         });
-        let graph = analysis::graph(analyst, Some(self.checkpoints.clone()), analysis::MAX_STEPS)?;
+        let checkpoints = way.checkpointed.then(|| self.checkpoints.clone());
+        let graph = analysis::graph(analyst, checkpoints, analysis::MAX_STEPS)?;
         Ok(Job {
             graph: Arc::new(graph),
             datasets: self.datasets.clone(),
@@ -298,24 +374,24 @@ impl World {
 
     /// One turn of `job` in a fresh session: its time, the model's part of it, the model
     /// calls.
-    async fn turn(&self, job: &Job, busy: &Busy, with_sql: bool) -> anyhow::Result<(Duration, Duration, u32)> {
+    async fn turn(&self, job: &Job, way: &Way) -> anyhow::Result<(Duration, Duration, u32)> {
         let scope = self.scope();
         let job = Job {
             scope: scope.clone(),
             ..job.clone()
         };
-        busy.take();
+        way.busy.take();
         let started = Instant::now();
         let live = self.runs.start(scope, &self.dataset, QUESTION).await?;
         driver::spawn(self.runs.clone(), Arc::clone(&live), job, Start::Fresh(QUESTION.into())).await?;
         let took = started.elapsed();
-        let (in_model, calls) = busy.take();
+        let (in_model, calls) = way.busy.take();
         self.started
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
             .push(live.id);
         let events: Vec<Event> = live.follow(0).map(|numbered| numbered.event).collect().await;
-        check(&events, with_sql)?;
+        check(&events, way.from_model)?;
         Ok((took, in_model, calls))
     }
 
@@ -339,7 +415,7 @@ impl World {
 
 /// A turn counts when it answered in full: `done`, no `error`, and (from a model) its
 /// query, the table and the chart.
-fn check(events: &[Event], with_sql: bool) -> anyhow::Result<()> {
+fn check(events: &[Event], from_model: bool) -> anyhow::Result<()> {
     let has = |wanted: fn(&Event) -> bool| events.iter().any(wanted);
     if let Some(error) = events.iter().find(|event| matches!(event, Event::Error { .. })) {
         anyhow::bail!("the turn ended in an error: {error:?}");
@@ -349,7 +425,7 @@ fn check(events: &[Event], with_sql: bool) -> anyhow::Result<()> {
         has(|event| matches!(event, Event::Text { .. })),
         "the turn has no answer"
     );
-    if with_sql {
+    if from_model {
         anyhow::ensure!(
             has(|event| matches!(event, Event::Code { .. }))
                 && has(|event| matches!(event, Event::Table(_)))

@@ -18,6 +18,7 @@ use axum::extract::State;
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::post;
+use axum::serve::ListenerExt;
 use serde_json::Value;
 use tokio::sync::Notify;
 
@@ -131,6 +132,11 @@ impl FakeLlm {
             .with_state((wire, Arc::clone(&shared)));
         let listener = tokio::net::TcpListener::bind(addr).await?;
         let addr = listener.local_addr()?;
+        // Each event is written as it comes: without TCP_NODELAY, Nagle's algorithm holds
+        // the next small write until the client's delayed ACK, 40 ms a call.
+        let listener = listener.tap_io(|stream| {
+            let _ = stream.set_nodelay(true);
+        });
         let server = tokio::spawn(async move {
             let _ = axum::serve(listener, app).await;
         });

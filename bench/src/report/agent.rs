@@ -66,7 +66,7 @@ impl Report {
         let all: Vec<&Turns> = result
             .models
             .iter()
-            .chain([&result.offline, &result.breaker_open])
+            .chain([&result.without_checkpoints, &result.offline, &result.breaker_open])
             .collect();
         for row in all {
             let _ = writeln!(
@@ -84,6 +84,16 @@ impl Report {
                 millis(row.overhead.max)
             );
         }
+        let checkpoints = result
+            .checkpoint_cost()
+            .map_or_else(|| "not measured".to_owned(), |cost| format!("{} ms", millis(cost)));
+        let _ = writeln!(
+            out,
+            "\nOf the agent's own time per turn (p50): the run's checkpoints {checkpoints} (with them against without); drawing the chart as a PNG {} ms (p50 of {} renders on their own, p99 {} ms).",
+            millis(result.chart.p50),
+            result.chart.count,
+            millis(result.chart.p99)
+        );
         let (attempts, backoff) = result.retry;
         let _ = writeln!(
             out,

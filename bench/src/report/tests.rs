@@ -71,10 +71,12 @@ fn agent_run() -> Report {
             turns("anthropic wire, instant model", 20, 3, 9),
             turns("openai wire, instant model", 25, 6, 9),
         ],
+        without_checkpoints: turns("openai wire, instant model, no checkpoints", 22, 4, 9),
         offline: turns("offline analyst", 10, 10, 0),
         breaker_open: turns("breaker open: the offline analyst answers", 12, 12, 0),
         opening: ms(2_400),
         retry: (3, ms(500)),
+        chart: summary(2, 3, 4),
     };
     let checkpoint = CheckpointResult {
         state_bytes: 4_866,
@@ -206,6 +208,11 @@ fn the_agent_parts_give_verdicts_and_well_formed_tables() {
         "{markdown}"
     );
     assert!(markdown.contains("took 2400.00 ms until its answer"), "{markdown}");
+    assert!(
+        markdown
+            .contains("the run's checkpoints 2.00 ms (with them against without); drawing the chart as a PNG 2.00 ms"),
+        "{markdown}"
+    );
     // Every table row has as many cells as its header.
     let mut columns = None;
     for line in markdown.lines() {

@@ -167,6 +167,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<AgentResult> {
 /// LLM analyst over it, their model calls timed.
 async fn instant(wire: Wire, checkpointed: bool) -> anyhow::Result<(FakeLlm, Way)> {
     let fake = FakeLlm::start(wire).await;
+    fake.pause(Duration::ZERO);
     let (model, _) = remote(&fake)?;
     let busy = Arc::new(Busy::default());
     let timed: Arc<dyn Model> = Arc::new(Timed {
@@ -215,7 +216,7 @@ impl Way {
 /// The time to draw the turn's chart (three bars) as a PNG, `renders` times.
 fn chart_png(renders: usize) -> anyhow::Result<Summary> {
     let intent: ChartIntent = serde_json::from_value(serde_json::json!({
-        "mark": "bar", "x": "region", "y": "total", "sort": "-y", "title": "Total amount by region"
+        "mark": "bar", "x": "region", "y": "total", "sort": "y_descending", "title": "Total amount by region"
     }))?;
     let table = Table {
         columns: vec![

@@ -88,7 +88,10 @@ pub enum Behaviour {
     Stall,
 }
 
-#[derive(Default)]
+/// The time between two events of a stream, unless set: a millisecond, so that a reply
+/// arrives in pieces as a model's tokens do.
+const PAUSE: Duration = Duration::from_millis(1);
+
 struct Shared {
     script: Mutex<VecDeque<Behaviour>>,
     per_tool: Mutex<Vec<(&'static str, Behaviour)>>,
@@ -97,6 +100,22 @@ struct Shared {
     closed: AtomicUsize,
     closing: Notify,
     arriving: Notify,
+    pause: Mutex<Duration>,
+}
+
+impl Default for Shared {
+    fn default() -> Self {
+        Self {
+            script: Mutex::default(),
+            per_tool: Mutex::default(),
+            repeat: Mutex::default(),
+            requests: Mutex::default(),
+            closed: AtomicUsize::default(),
+            closing: Notify::default(),
+            arriving: Notify::default(),
+            pause: Mutex::new(PAUSE),
+        }
+    }
 }
 
 /// A running fake server; it stops when dropped.
@@ -189,6 +208,12 @@ impl FakeLlm {
             Wire::Anthropic => Arc::new(Anthropic::new(transport, &self.base_url(), "claude-test", key)),
             Wire::OpenAi => Arc::new(OpenAi::new(transport, &self.base_url(), "gpt-test", key)),
         }
+    }
+
+    /// Sends the events of every stream `pause` apart (default: a millisecond; zero: at
+    /// once, a model that answers instantly).
+    pub fn pause(&self, pause: Duration) {
+        *lock(&self.shared.pause) = pause;
     }
 
     /// Answers every request after the scripted ones with `behaviour` (default:
@@ -298,9 +323,10 @@ async fn answer(State((wire, shared)): State<(Wire, Arc<Shared>)>, body: axum::J
     }
 }
 
-/// `stream` sent event by event (a millisecond apart, as a model's tokens come); with
-/// `stall`, only the first event, then nothing until the client goes away.
+/// `stream` sent event by event (`pause` apart, as a model's tokens come); with `stall`,
+/// only the first event, then nothing until the client goes away.
 fn sse(stream: &'static str, stall: bool, shared: Arc<Shared>) -> Response {
+    let pause = *lock(&shared.pause);
     let mut events: Vec<String> = stream.split_inclusive("\n\n").map(str::to_owned).collect();
     if stall {
         events.truncate(1);
@@ -309,7 +335,9 @@ fn sse(stream: &'static str, stall: bool, shared: Arc<Shared>) -> Response {
     let body = futures::stream::unfold((events.into_iter(), watch), move |(mut events, mut watch)| async move {
         match events.next() {
             Some(event) => {
-                tokio::time::sleep(Duration::from_millis(1)).await;
+                if !pause.is_zero() {
+                    tokio::time::sleep(pause).await;
+                }
                 Some((Ok::<_, std::convert::Infallible>(event), (events, watch)))
             }
             None if stall => {

@@ -151,6 +151,24 @@ async fn a_client_error_is_not_retried() {
 }
 
 #[tokio::test]
+async fn a_provider_that_is_gone_is_a_connection_error_naming_its_cause_after_the_retries() {
+    let fake = FakeLlm::start(Wire::Anthropic).await;
+    let model = fake.model(2, Duration::from_secs(5), 5);
+    drop(fake);
+    // The server task stops when its handle is dropped; give it a moment to close the port.
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    let error = reply(&*model, &prose()).await.expect_err("nobody listens");
+    let ModelError::Connect(message) = &error else {
+        panic!("a connection error: {error:?}");
+    };
+    assert!(
+        message.to_lowercase().contains("refused"),
+        "the cause is named: {message}"
+    );
+    assert!(error.is_transient(), "another attempt, or the offline analyst, may do");
+}
+
+#[tokio::test]
 async fn a_storm_of_500s_opens_the_breaker_which_then_refuses_without_a_request() {
     let fake = FakeLlm::start(Wire::OpenAi).await;
     fake.always(Behaviour::Status {

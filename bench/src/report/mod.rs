@@ -86,11 +86,12 @@ What is measured:
   recorded stream. A turn is the first question of a fresh session over a 200-row sales table
   (its query, table, chart and answer), timed from recording the run to the end of its task;
   the model's time is the wall time with a model call in flight (the request, the loopback
-  HTTP and the parsing of the stream), the rest is the agent's own. The same turn is then
-  answered by the offline analyst alone and by the LLM analyst with its circuit breaker open
-  (every decision falls back to the offline analyst), and the turn that opened the breaker in
-  a storm of 500s is timed with the default retry settings. 200 measured turns per row after
-  5 warm-up turns.
+  HTTP and the parsing of the stream), the rest is the agent's own. The same turns over the
+  OpenAI wire without checkpoints show what checkpointing costs, and the turn's chart is
+  drawn as a PNG on its own. The same turn is then answered by the offline analyst alone and
+  by the LLM analyst with its circuit breaker open (every decision falls back to the offline
+  analyst), and the turn that opened the breaker in a storm of 500s is timed with the default
+  retry settings. 200 measured turns per row after 5 warm-up turns.
 
 Run it with `make bench`, or quicker with flags, e.g.
 `make bench BENCH_ARGS='--rate 1000 --duration 10s --csv-size 100M'`

@@ -51,19 +51,23 @@ pub fn run(outcome: &'static str) {
 }
 
 /// Serves `GET /metrics` on `listener` until the task is aborted. A remote `provider`'s
-/// circuit breaker is read at each scrape: `llm_breaker_open` is 1 while it refuses calls
-/// (answers then come from the offline analyst), else 0.
+/// circuit breaker is read at each scrape and appended as this instance's own gauge (not
+/// through the process's recorder, which several instances in one test process share):
+/// `llm_breaker_open` is 1 while it refuses calls (answers then come from the offline
+/// analyst), else 0.
 pub fn serve(listener: tokio::net::TcpListener, provider: Arc<dyn Provider>) -> tokio::task::JoinHandle<()> {
     recorder::install();
     let remote = provider.identity().model != Identity::default().model;
     let scrape = move || {
+        let mut text = recorder::render();
         if remote {
-            metrics::gauge!("llm_breaker_open").set(if provider.available() { 0.0 } else { 1.0 });
+            let open = u8::from(!provider.available());
+            text.push_str(&format!(
+                "# HELP llm_breaker_open 1 while the model provider's circuit breaker refuses calls\n\
+                 # TYPE llm_breaker_open gauge\nllm_breaker_open {open}\n"
+            ));
         }
-        (
-            [(axum::http::header::CONTENT_TYPE, recorder::CONTENT_TYPE)],
-            recorder::render(),
-        )
+        ([(axum::http::header::CONTENT_TYPE, recorder::CONTENT_TYPE)], text)
     };
     let app = axum::Router::new().route("/metrics", axum::routing::get(move || std::future::ready(scrape())));
     tokio::spawn(async move {

@@ -105,7 +105,8 @@ impl Chat {
             scope,
             dataset,
             budget_usd,
-            sample_rows,
+            // The offline analyst reads the data itself: reading samples for it is waste.
+            sample_rows: sample_rows && self.provider.remote(),
         }
     }
 
@@ -238,6 +239,18 @@ mod tests {
 
     async fn count(pool: &sqlx::PgPool, sql: &'static str) -> i64 {
         sqlx::query_scalar(sql).fetch_one(pool).await.expect("count")
+    }
+
+    #[tokio::test]
+    async fn sample_rows_are_read_only_for_a_remote_model() {
+        let world = world(Scripted::new(Route::Exploratory, 0)).await;
+        let (chat, deps) = (chat_of(&world), world.deps.clone());
+        assert!(!deps.provider.remote(), "the scripted analyst is offline");
+        let job = chat.job(deps.scope.clone(), deps.dataset.clone(), None, true);
+        assert!(
+            !job.sample_rows,
+            "the session allows them, but nobody remote would see them"
+        );
     }
 
     #[tokio::test]

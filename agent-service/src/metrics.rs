@@ -9,7 +9,7 @@ use std::time::Duration;
 use sextant_common::metrics as recorder;
 
 use crate::llm::ModelError;
-use crate::provider::{Identity, Provider};
+use crate::provider::Provider;
 use crate::usage::Usage;
 
 /// A model call ended: `llm_calls_total{provider, outcome}` (`ok` or the error's
@@ -57,10 +57,9 @@ pub fn run(outcome: &'static str) {
 /// analyst), else 0.
 pub fn serve(listener: tokio::net::TcpListener, provider: Arc<dyn Provider>) -> tokio::task::JoinHandle<()> {
     recorder::install();
-    let remote = provider.identity().model != Identity::default().model;
     let scrape = move || {
         let mut text = recorder::render();
-        if remote {
+        if provider.remote() {
             let open = u8::from(!provider.available());
             text.push_str(&format!(
                 "# HELP llm_breaker_open 1 while the model provider's circuit breaker refuses calls\n\

@@ -230,6 +230,12 @@ pub trait Provider: Send + Sync {
         Identity::default()
     }
 
+    /// Whether it asks a remote model: only then do sample rows of the data reach anyone,
+    /// and only then has it a circuit breaker. Never for the offline analyst.
+    fn remote(&self) -> bool {
+        false
+    }
+
     /// Whether its model can be reached now (a remote model's circuit breaker is not
     /// open); always for the offline analyst.
     fn available(&self) -> bool {

@@ -28,7 +28,7 @@ use agent_service::chart::ChartIntent;
 use agent_service::domain::{FileId, Scope, SessionId, UserId};
 use agent_service::driver::{self, Job, Start};
 use agent_service::events::Event;
-use agent_service::graph::{Checkpoints, RunId};
+use agent_service::graph::Checkpoints;
 use agent_service::llm::fake::{Behaviour, FakeLlm, Wire};
 use agent_service::llm::{Breaker, Chunks, Model, ModelError, Request};
 use agent_service::memory::Memories;
@@ -167,7 +167,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<AgentResult> {
 /// LLM analyst over it, their model calls timed.
 async fn instant(wire: Wire, checkpointed: bool) -> anyhow::Result<(FakeLlm, Way)> {
     let fake = FakeLlm::start(wire).await;
-    fake.pause(Duration::ZERO);
+    fake.instant();
     let (model, _) = remote(&fake)?;
     let busy = Arc::new(Busy::default());
     let timed: Arc<dyn Model> = Arc::new(Timed {
@@ -276,7 +276,8 @@ struct World {
     checkpoints: Checkpoints,
     dataset: DatasetSpec,
     user: UserId,
-    started: Mutex<Vec<RunId>>,
+    /// The sessions the turns were asked in.
+    sessions: Mutex<Vec<SessionId>>,
 }
 
 impl World {
@@ -303,7 +304,7 @@ impl World {
                 date_columns: Vec::new(),
             },
             user: UserId(Uuid::new_v4()),
-            started: Mutex::default(),
+            sessions: Mutex::default(),
             pool,
         })
     }
@@ -387,28 +388,24 @@ impl World {
         driver::spawn(self.runs.clone(), Arc::clone(&live), job, Start::Fresh(QUESTION.into())).await?;
         let took = started.elapsed();
         let (in_model, calls) = way.busy.take();
-        self.started
+        self.sessions
             .lock()
             .unwrap_or_else(PoisonError::into_inner)
-            .push(live.id);
+            .push(live.scope.session);
         let events: Vec<Event> = live.follow(0).map(|numbered| numbered.event).collect().await;
         check(&events, way.from_model)?;
         Ok((took, in_model, calls))
     }
 
-    /// Leaves the database as it was: the benchmark's runs are no one's conversation.
+    /// Leaves the database and Redis as they were: the benchmark's sessions are no one's
+    /// conversation. Each is forgotten as agent-service forgets a deleted session.
     async fn forget(self) -> anyhow::Result<()> {
-        let runs = std::mem::take(&mut *self.started.lock().unwrap_or_else(PoisonError::into_inner));
-        self.checkpoints.delete_runs(&runs).await?;
-        let ids: Vec<Uuid> = runs.iter().map(|run| run.0).collect();
-        sqlx::query("DELETE FROM runs WHERE id = ANY($1)")
-            .bind(&ids)
-            .execute(&self.pool)
-            .await?;
-        sqlx::query("DELETE FROM memories WHERE user_id = $1")
-            .bind(self.user.0)
-            .execute(&self.pool)
-            .await?;
+        let sessions = std::mem::take(&mut *self.sessions.lock().unwrap_or_else(PoisonError::into_inner));
+        for session in sessions {
+            let runs = self.runs.forget_session(self.user, session).await?;
+            self.checkpoints.delete_runs(&runs).await?;
+            self.memories.forget_session(self.user, session).await?;
+        }
         self.pool.close().await;
         Ok(())
     }

@@ -204,6 +204,10 @@ fn table_prompt(template: &str, task: &str, sql: &str, table: &Table, depth: &st
 
 #[async_trait]
 impl Provider for Llm {
+    fn remote(&self) -> bool {
+        true
+    }
+
     fn available(&self) -> bool {
         self.model.breaker().state() != crate::llm::BreakerState::Open
     }

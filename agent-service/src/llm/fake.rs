@@ -8,7 +8,7 @@
 
 use std::collections::VecDeque;
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
@@ -88,10 +88,11 @@ pub enum Behaviour {
     Stall,
 }
 
-/// The time between two events of a stream, unless set: a millisecond, so that a reply
-/// arrives in pieces as a model's tokens do.
+/// The time between two events of a stream, so that a reply arrives in pieces as a
+/// model's tokens do (unless [`FakeLlm::instant`]).
 const PAUSE: Duration = Duration::from_millis(1);
 
+#[derive(Default)]
 struct Shared {
     script: Mutex<VecDeque<Behaviour>>,
     per_tool: Mutex<Vec<(&'static str, Behaviour)>>,
@@ -100,22 +101,7 @@ struct Shared {
     closed: AtomicUsize,
     closing: Notify,
     arriving: Notify,
-    pause: Mutex<Duration>,
-}
-
-impl Default for Shared {
-    fn default() -> Self {
-        Self {
-            script: Mutex::default(),
-            per_tool: Mutex::default(),
-            repeat: Mutex::default(),
-            requests: Mutex::default(),
-            closed: AtomicUsize::default(),
-            closing: Notify::default(),
-            arriving: Notify::default(),
-            pause: Mutex::new(PAUSE),
-        }
-    }
+    instant: AtomicBool,
 }
 
 /// A running fake server; it stops when dropped.
@@ -210,10 +196,10 @@ impl FakeLlm {
         }
     }
 
-    /// Sends the events of every stream `pause` apart (default: a millisecond; zero: at
-    /// once, a model that answers instantly).
-    pub fn pause(&self, pause: Duration) {
-        *lock(&self.shared.pause) = pause;
+    /// Sends every stream's events at once, as a model that answers instantly (by
+    /// default they come a millisecond apart).
+    pub fn instant(&self) {
+        self.shared.instant.store(true, Ordering::SeqCst);
     }
 
     /// Answers every request after the scripted ones with `behaviour` (default:
@@ -326,7 +312,11 @@ async fn answer(State((wire, shared)): State<(Wire, Arc<Shared>)>, body: axum::J
 /// `stream` sent event by event (`pause` apart, as a model's tokens come); with `stall`,
 /// only the first event, then nothing until the client goes away.
 fn sse(stream: &'static str, stall: bool, shared: Arc<Shared>) -> Response {
-    let pause = *lock(&shared.pause);
+    let pause = if shared.instant.load(Ordering::SeqCst) {
+        Duration::ZERO
+    } else {
+        PAUSE
+    };
     let mut events: Vec<String> = stream.split_inclusive("\n\n").map(str::to_owned).collect();
     if stall {
         events.truncate(1);

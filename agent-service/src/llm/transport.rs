@@ -187,7 +187,7 @@ impl Transport {
         let response = tokio::time::timeout(self.read_timeout, request.send())
             .await
             .map_err(|_| self.timed_out())?
-            .map_err(|error| ModelError::Connect(causes(&error.without_url())))?;
+            .map_err(|error| ModelError::Connect(causes(error.without_url())))?;
         let status = response.status();
         if !status.is_success() {
             let retry_after = response
@@ -251,24 +251,14 @@ fn error_message(body: &str) -> String {
 }
 
 /// `error` with its causes (reqwest's own message is only "error sending request"), for
-/// the log and the stream's status: "error sending request: ... Connection refused".
-fn causes(error: &dyn std::error::Error) -> String {
-    let mut text = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        let cause_text = cause.to_string();
-        if !text.ends_with(&cause_text) {
-            text.push_str(": ");
-            text.push_str(&cause_text);
-        }
-        source = cause.source();
-    }
-    text
+/// the log and the stream's status: "error sending request: ...: Connection refused".
+fn causes(error: reqwest::Error) -> String {
+    format!("{:#}", anyhow::Error::new(error))
 }
 
 fn stream_error(error: EventStreamError<reqwest::Error>) -> ModelError {
     match error {
-        EventStreamError::Transport(error) => ModelError::Connect(causes(&error.without_url())),
+        EventStreamError::Transport(error) => ModelError::Connect(causes(error.without_url())),
         EventStreamError::Utf8(error) => ModelError::Malformed(error.to_string()),
         EventStreamError::Parser(error) => ModelError::Malformed(error.to_string()),
     }

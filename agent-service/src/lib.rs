@@ -30,6 +30,19 @@
 //!   pruning old runs; `grpc`: the service, which authenticates and resolves the caller's
 //!   active session and dataset first.
 
+/// A `FROM` item that makes its statement's transaction commit without waiting for the WAL
+/// flush (`synchronous_commit = off` until that transaction ends): no extra round trip, no
+/// other statement touched. Such a commit is visible at once and durable once a later commit
+/// on the server waits for the flush (the WAL is flushed in order), or a fraction of a
+/// second later; a crash of the PostgreSQL server (not of this process) in between loses it.
+/// Every write of a turn but the last (the record of how the run ended) is committed so, so
+/// a turn waits for one flush.
+macro_rules! async_commit {
+    () => {
+        "(SELECT set_config('synchronous_commit', 'off', true)) AS async_commit"
+    };
+}
+
 pub mod analysis;
 pub mod analyst;
 pub mod chart;

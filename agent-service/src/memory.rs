@@ -94,17 +94,18 @@ impl Memories {
     pub async fn append(&self, scope: &Scope, turn: Turn) -> Result<Memory, Error> {
         let run_id = turn.run_id.clone();
         let turn = serde_json::to_value(&turn)?;
-        let appended: Option<sqlx::types::Json<Memory>> = sqlx::query_scalar(
+        let appended: Option<sqlx::types::Json<Memory>> = sqlx::query_scalar(concat!(
             "INSERT INTO memories (user_id, session_id, file_id, data) \
-             VALUES ($1, $2, $3, jsonb_build_object('turns', jsonb_build_array($4::jsonb))) \
-             ON CONFLICT (user_id, session_id, file_id) DO UPDATE SET \
+             SELECT $1, $2, $3, jsonb_build_object('turns', jsonb_build_array($4::jsonb)) FROM ",
+            async_commit!(),
+            " ON CONFLICT (user_id, session_id, file_id) DO UPDATE SET \
                data = jsonb_set(memories.data, '{turns}', \
                         COALESCE(memories.data->'turns', '[]'::jsonb) || jsonb_build_array($4::jsonb)), \
                updated_at = now() \
              WHERE $5::text IS NULL OR NOT COALESCE(memories.data->'turns', '[]'::jsonb) \
                    @> jsonb_build_array(jsonb_build_object('run_id', $5::text)) \
-             RETURNING data",
-        )
+             RETURNING data"
+        ))
         .bind(scope.user.0)
         .bind(scope.session.0)
         .bind(&scope.file.0)

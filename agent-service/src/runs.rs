@@ -228,14 +228,16 @@ impl Runs {
     }
 
     /// Records a new run of `question` about `dataset` in `scope`; [`Error::Busy`] when the
-    /// session already has one going.
+    /// session already has one going. Committed asynchronously: a crash of the PostgreSQL
+    /// server within a fraction of a second can lose the record, and with it the question.
     #[tracing::instrument(skip_all, fields(user_id = %scope.user.0, session_id = %scope.session.0))]
     pub async fn start(&self, scope: Scope, dataset: &DatasetSpec, question: &str) -> Result<Arc<Live>, Error> {
         let id = RunId::new();
-        let inserted = sqlx::query(
+        let inserted = sqlx::query(concat!(
             "INSERT INTO runs (id, user_id, session_id, file_id, question, dataset, status) \
-             VALUES ($1, $2, $3, $4, $5, $6, 'running')",
-        )
+             SELECT $1, $2, $3, $4, $5, $6, 'running' FROM ",
+            async_commit!()
+        ))
         .bind(id.0)
         .bind(scope.user.0)
         .bind(scope.session.0)
@@ -300,7 +302,9 @@ impl Runs {
     }
 
     /// Records how `run` ended, what it spent and who answered it; its events stay
-    /// available for [`KEEP_FINISHED`].
+    /// available for [`KEEP_FINISHED`]. The one commit of a turn that waits for the WAL
+    /// flush: durable on return, and with it everything the turn wrote before (its record,
+    /// checkpoints and memory, committed asynchronously).
     #[tracing::instrument(skip_all, fields(run_id = %run.id))]
     pub async fn finish(&self, run: &Arc<Live>, outcome: Outcome, usage: Usage, by: &Identity) -> Result<(), Error> {
         sqlx::query(

@@ -101,6 +101,8 @@ pub struct AgentResult {
     pub retry: (u32, Duration),
     /// Drawing the turn's chart as a PNG, on its own.
     pub chart: Summary,
+    /// A commit that waits for the WAL flush on this host's PostgreSQL (a turn makes one).
+    pub flush: Summary,
 }
 
 impl AgentResult {
@@ -151,6 +153,7 @@ pub async fn run(settings: &Settings) -> anyhow::Result<AgentResult> {
         model.breaker().state().as_str()
     );
     let breaker_open = world.turns(&fallback, settings.turns).await?;
+    let flush = flushed_commits(&world.pool, settings.turns).await?;
     world.forget().await?;
     Ok(AgentResult {
         models,
@@ -160,7 +163,26 @@ pub async fn run(settings: &Settings) -> anyhow::Result<AgentResult> {
         opening,
         retry,
         chart: chart_png(settings.turns)?,
+        flush,
     })
+}
+
+/// The time of `commits` one-row commits that wait for the WAL flush (the server's
+/// default), into a table made for them and dropped afterwards.
+async fn flushed_commits(pool: &sqlx::PgPool, commits: usize) -> anyhow::Result<Summary> {
+    sqlx::query("CREATE TABLE IF NOT EXISTS bench_flushed_commits (at timestamptz NOT NULL)")
+        .execute(pool)
+        .await?;
+    let mut histogram = latency::histogram();
+    for _ in 0..commits.max(1) {
+        let started = Instant::now();
+        sqlx::query("INSERT INTO bench_flushed_commits VALUES (now())")
+            .execute(pool)
+            .await?;
+        latency::record(&mut histogram, started.elapsed());
+    }
+    sqlx::query("DROP TABLE bench_flushed_commits").execute(pool).await?;
+    Ok(Summary::of(&histogram))
 }
 
 /// A fake model server speaking `wire` that answers at once, and turns answered by the

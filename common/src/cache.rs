@@ -79,12 +79,26 @@ impl Cache {
 
     /// Stores `value` under `key` with the TTL.
     pub async fn set(&self, key: &str, value: &str) {
-        let mut connection = self.connection.clone();
-        let result: redis::RedisResult<()> = connection.set_ex(self.key(key), value, self.ttl_secs()).await;
-        if let Err(error) = &result {
-            tracing::warn!(%error, key, "cache write failed");
+        self.set_many(&[(key, value)]).await;
+    }
+
+    /// Stores every `(key, value)` with the TTL, in one round trip (a pipeline).
+    pub async fn set_many(&self, entries: &[(&str, &str)]) {
+        if entries.is_empty() {
+            return;
         }
-        self.mark_stale(key, result.is_err());
+        let mut pipeline = redis::pipe();
+        for (key, value) in entries {
+            pipeline.set_ex(self.key(key), *value, self.ttl_secs()).ignore();
+        }
+        let mut connection = self.connection.clone();
+        let result: redis::RedisResult<()> = pipeline.query_async(&mut connection).await;
+        if let Err(error) = &result {
+            tracing::warn!(%error, keys = entries.len(), "cache write failed");
+        }
+        for (key, _) in entries {
+            self.mark_stale(key, result.is_err());
+        }
     }
 
     /// Removes `key`.
@@ -122,6 +136,21 @@ mod tests {
         assert_eq!(cache.get("k").await.as_deref(), Some("v1"));
         cache.delete("k").await;
         assert_eq!(cache.get("k").await, None);
+    }
+
+    #[tokio::test]
+    async fn set_many_stores_every_entry_and_an_outage_leaves_them_all_unread() {
+        let proxy = TcpProxy::start(authority(&redis_url()).await).await;
+        let cache = cache_via(&proxy).await;
+        cache.set_many(&[("a", "1"), ("b", "2")]).await;
+        assert_eq!(cache.get("a").await.as_deref(), Some("1"));
+        assert_eq!(cache.get("b").await.as_deref(), Some("2"));
+
+        proxy.set(Mode::Closed).await;
+        cache.set_many(&[("a", "3"), ("b", "4")]).await; // lost: Redis is away
+        proxy.set(Mode::Forward).await;
+        assert_eq!(cache.get("a").await, None, "neither old value is served");
+        assert_eq!(cache.get("b").await, None);
     }
 
     #[tokio::test]

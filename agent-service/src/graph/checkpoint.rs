@@ -2,22 +2,26 @@
 //! a run, the state as jsonb) and the latest checkpoint of each run in Redis (the hot
 //! copy, key `checkpoint:<run id>` under the cache's prefix). One function per query.
 //!
-//! Every write goes to PostgreSQL first, then to Redis. A read of the latest checkpoint
-//! that misses Redis is answered from PostgreSQL and does not refill Redis, so a reader can
-//! never put an older checkpoint back over a newer one written meanwhile.
+//! Writes go through the store's writer task, which makes them in order, in batches (one
+//! round trip to each of PostgreSQL and Redis for whatever was queued meanwhile), to
+//! PostgreSQL first, then to Redis. A read of the latest checkpoint that misses Redis is
+//! answered from PostgreSQL and does not refill Redis, so a reader can never put an older
+//! checkpoint back over a newer one written meanwhile.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use sextant_common::cache::Cache;
-use sqlx::postgres::PgArguments;
-use sqlx::query::Query;
+use sqlx::PgPool;
 use sqlx::types::Json;
-use sqlx::{PgPool, Postgres};
 use time::OffsetDateTime;
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::writer::{self, Op, Writer};
 use super::{GraphError, RunId};
 
 /// Where a run stands, as recorded on its latest checkpoint.
@@ -45,16 +49,18 @@ impl Status {
         }
     }
 
-    fn parse(name: &str) -> Option<Self> {
+    pub(super) fn parse(name: &str) -> Option<Self> {
         [Self::Running, Self::Done, Self::Failed, Self::Cancelled]
             .into_iter()
             .find(|status| status.as_str() == name)
     }
 }
 
-/// One checkpoint: the state of a run after `step` nodes, and what comes next.
+/// One checkpoint: the state of a run after `step` nodes, and what comes next. Read back
+/// with the state as a JSON value; written with it serialised once ([`Written`]), the same
+/// text going to PostgreSQL and into Redis's copy.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Checkpoint {
+pub struct Checkpoint<T = Value> {
     /// The run.
     pub run_id: RunId,
     /// How many nodes had finished (0: the initial state).
@@ -62,7 +68,7 @@ pub struct Checkpoint {
     /// The node that runs next; `None` once the run reached the end.
     pub next: Option<String>,
     /// The state, as JSON.
-    pub state: Value,
+    pub state: T,
     /// Where the run stands.
     pub status: Status,
     /// Why the run failed or was cancelled.
@@ -70,6 +76,24 @@ pub struct Checkpoint {
     /// When this checkpoint was written or last changed (microseconds, as stored).
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+}
+
+/// A checkpoint as the engine writes it: its state already JSON text.
+pub(super) type Written = Checkpoint<Box<RawValue>>;
+
+impl Written {
+    /// A checkpoint read back, to be written again (a status change on resume).
+    pub(super) fn from_read(read: Checkpoint) -> Result<Self, GraphError> {
+        Ok(Checkpoint {
+            state: serde_json::value::to_raw_value(&read.state)?,
+            run_id: read.run_id,
+            step: read.step,
+            next: read.next,
+            status: read.status,
+            error: read.error,
+            updated_at: read.updated_at,
+        })
+    }
 }
 
 /// The current time at PostgreSQL's precision, so that both copies of a checkpoint agree.
@@ -112,6 +136,7 @@ macro_rules! columns {
         "run_id, step, next_node, state, status, error, updated_at"
     };
 }
+pub(super) use columns;
 
 /// The statuses a run ends with, as SQL.
 macro_rules! ended {
@@ -120,90 +145,81 @@ macro_rules! ended {
     };
 }
 
-/// Checkpoints in PostgreSQL with the latest of each run cached in Redis.
+/// Checkpoints in PostgreSQL with the latest of each run cached in Redis. Writes go through
+/// one writer task per store (see [`writer`](super::writer)), in the order they were made.
 #[derive(Clone)]
 pub struct Checkpoints {
     pool: PgPool,
     cache: Cache,
+    writer: mpsc::Sender<Op>,
 }
 
+/// Whether a write was made: awaited by the run that made it, at once or later.
+pub(super) type Receipt = oneshot::Receiver<Result<(), GraphError>>;
+
 impl Checkpoints {
-    /// A store over `pool` (migrated with this crate's migrations) and `cache`.
+    /// A store over `pool` (migrated with this crate's migrations) and `cache`, its writer
+    /// started on the current runtime (it ends when the last clone of the store is dropped,
+    /// after writing what was queued).
     pub fn new(pool: PgPool, cache: Cache) -> Self {
-        Self { pool, cache }
+        let (store, writer) = Self::unstarted(pool, cache);
+        tokio::spawn(writer.run());
+        store
     }
 
-    fn key(run: RunId) -> String {
+    /// A store and its writer, not yet running.
+    pub(super) fn unstarted(pool: PgPool, cache: Cache) -> (Self, Writer) {
+        let (sender, receiver) = mpsc::channel(writer::QUEUE);
+        let writer = Writer::new(pool.clone(), cache.clone(), receiver);
+        let store = Self {
+            pool,
+            cache,
+            writer: sender,
+        };
+        (store, writer)
+    }
+
+    pub(super) fn key(run: RunId) -> String {
         format!("checkpoint:{run}")
     }
 
-    async fn cache(&self, checkpoint: &Checkpoint) -> Result<(), GraphError> {
-        let json = serde_json::to_string(checkpoint)?;
-        self.cache.set(&Self::key(checkpoint.run_id), &json).await;
-        Ok(())
+    /// Queues `op` for the writer (waiting while the queue is full).
+    async fn queue(&self, op: impl FnOnce(oneshot::Sender<Result<(), GraphError>>) -> Op) -> Receipt {
+        let (done, receipt) = oneshot::channel();
+        // A writer that stopped (its runtime is going away) drops the op, and with it
+        // `done`: the receipt then says so.
+        let _ = self.writer.send(op(done)).await;
+        receipt
     }
 
-    /// The statement adding `checkpoint` as a new step, or nothing if the step exists. A
-    /// `running` checkpoint is committed asynchronously (see the module's guarantees):
-    /// `set_config(..., true)` lasts until the end of the statement's own transaction, so
-    /// it costs no extra round trip and touches no other statement.
-    pub(super) fn insert_query(checkpoint: &Checkpoint) -> Query<'_, Postgres, PgArguments> {
-        sqlx::query(concat!(
-            "INSERT INTO checkpoints (",
-            columns!(),
-            ") SELECT $1, $2, $3, $4, $5, $6, $7 \
-             FROM (SELECT CASE WHEN $5 = 'running' THEN set_config('synchronous_commit', 'off', true) END) AS commit_mode \
-             ON CONFLICT (run_id, step) DO NOTHING"
-        ))
-        .bind(checkpoint.run_id.0)
-        .bind(i64::from(checkpoint.step))
-        .bind(checkpoint.next.as_deref())
-        .bind(Json(&checkpoint.state))
-        .bind(checkpoint.status.as_str())
-        .bind(checkpoint.error.as_deref())
-        .bind(checkpoint.updated_at)
+    /// Queues a new step and returns at once: the receipt says later whether it was written.
+    pub(super) async fn insert_later(&self, checkpoint: Arc<Written>) -> Receipt {
+        self.queue(|done| Op::Insert { checkpoint, done }).await
     }
 
-    /// Adds a new step: durable on return unless its status is `running`. A step that
-    /// already exists is a [`GraphError::RunExists`] (step 0) or a [`GraphError::Conflict`].
-    #[tracing::instrument(skip_all, fields(run_id = %checkpoint.run_id, step = checkpoint.step))]
-    pub(super) async fn insert(&self, checkpoint: &Checkpoint) -> Result<(), GraphError> {
-        let inserted = Self::insert_query(checkpoint).execute(&self.pool).await?;
-        if inserted.rows_affected() == 0 {
-            return Err(match checkpoint.step {
-                0 => GraphError::RunExists(checkpoint.run_id),
-                step => GraphError::Conflict {
-                    run: checkpoint.run_id,
-                    step,
-                },
-            });
-        }
-        self.cache(checkpoint).await
+    /// Adds a new step. A step that already exists is a [`GraphError::RunExists`] (step 0)
+    /// or a [`GraphError::Conflict`].
+    pub(super) async fn insert(&self, checkpoint: Arc<Written>) -> Result<(), GraphError> {
+        settle(self.insert_later(checkpoint).await).await
     }
 
     /// Rewrites the status and error of an existing step, if its status is still
-    /// `expected` (otherwise a [`GraphError::Conflict`]). Durable on return.
-    #[tracing::instrument(skip_all, fields(run_id = %checkpoint.run_id, step = checkpoint.step))]
-    pub(super) async fn update(&self, checkpoint: &Checkpoint, expected: Status) -> Result<(), GraphError> {
-        let updated = sqlx::query(
-            "UPDATE checkpoints SET status = $3, error = $4, updated_at = $5 \
-             WHERE run_id = $1 AND step = $2 AND status = $6",
-        )
-        .bind(checkpoint.run_id.0)
-        .bind(i64::from(checkpoint.step))
-        .bind(checkpoint.status.as_str())
-        .bind(checkpoint.error.as_deref())
-        .bind(checkpoint.updated_at)
-        .bind(expected.as_str())
-        .execute(&self.pool)
-        .await?;
-        if updated.rows_affected() == 0 {
-            return Err(GraphError::Conflict {
-                run: checkpoint.run_id,
-                step: checkpoint.step,
-            });
-        }
-        self.cache(checkpoint).await
+    /// `expected` (otherwise a [`GraphError::Conflict`]).
+    pub(super) async fn update(&self, checkpoint: Arc<Written>, expected: Status) -> Result<(), GraphError> {
+        let receipt = self
+            .queue(|done| Op::Update {
+                checkpoint,
+                expected,
+                done,
+            })
+            .await;
+        settle(receipt).await
+    }
+
+    /// Returns once every write queued before it was made (or failed).
+    pub async fn flush(&self) {
+        let receipt = self.queue(Op::Flush).await;
+        let _ = receipt.await;
     }
 
     /// The latest checkpoint of `run`: from Redis, or from PostgreSQL when Redis misses.
@@ -306,6 +322,8 @@ impl Checkpoints {
     /// many were deleted.
     #[tracing::instrument(skip_all, fields(runs = runs.len()))]
     pub async fn delete_runs(&self, runs: &[RunId]) -> Result<u64, GraphError> {
+        // A write still queued for one of them must not land after the delete.
+        self.flush().await;
         let ids: Vec<Uuid> = runs.iter().map(|run| run.0).collect();
         let deleted = sqlx::query("DELETE FROM checkpoints WHERE run_id = ANY($1)")
             .bind(&ids)
@@ -316,4 +334,9 @@ impl Checkpoints {
         }
         Ok(deleted.rows_affected())
     }
+}
+
+/// What a queued write came to; a writer that stopped before making it is a store error.
+pub(super) async fn settle(receipt: Receipt) -> Result<(), GraphError> {
+    receipt.await.unwrap_or_else(|_| Err(GraphError::WriterStopped))
 }

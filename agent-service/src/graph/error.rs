@@ -1,6 +1,8 @@
 //! Why a graph could not be built, or a run did not finish. One enum for both, so that the
 //! caller maps a run's failure to one answer (an `error` event, a gRPC status) in one place.
 
+use std::sync::Arc;
+
 use super::RunId;
 
 /// What went wrong building a graph or running it.
@@ -120,7 +122,17 @@ pub enum GraphError {
     /// The state could not be turned into JSON, or a checkpoint's JSON back into the state.
     #[error("state (de)serialisation failed: {0}")]
     State(#[from] serde_json::Error),
-    /// PostgreSQL failed (or holds a checkpoint this code cannot read).
+    /// PostgreSQL failed (or holds a checkpoint this code cannot read). Shared, as one
+    /// failed batch of writes fails every write in it.
     #[error("checkpoint store: {0}")]
-    Store(#[from] sqlx::Error),
+    Store(#[source] Arc<sqlx::Error>),
+    /// The store's writer stopped (its runtime is shutting down) before making a write.
+    #[error("checkpoint store: the writer stopped before the write was made")]
+    WriterStopped,
+}
+
+impl From<sqlx::Error> for GraphError {
+    fn from(error: sqlx::Error) -> Self {
+        Self::Store(Arc::new(error))
+    }
 }

@@ -39,24 +39,41 @@
 //! - a status change of the latest step when the run fails (`failed`, with the error), is
 //!   cancelled (`cancelled`), or is resumed (`running`).
 //!
-//! Intermediate checkpoints (status `running`) are committed asynchronously
-//! (`synchronous_commit = off` for that one statement: no wait for the WAL flush, which is
-//! most of a commit's cost once runs write concurrently): visible at once and never lost
-//! when this process dies, but a crash of the PostgreSQL server itself can lose the last
-//! fraction of a second of them, and the run then resumes from an earlier one. Every other
-//! write (done, failed, cancelled, resumed) is durable before the call returns.
+//! Step 0 and the last step are written before the run goes on (or returns), the last
+//! after every earlier one; the steps between are queued for the store's writer and the
+//! run goes on at once, so they cost a run only their serialisation (the state is turned
+//! into JSON text once, for both copies). The writer batches what was queued meanwhile,
+//! by any run, into one statement and one Redis pipeline. A write that failed fails its
+//! run at the next step waited for.
+//!
+//! Every checkpoint write is committed asynchronously (`synchronous_commit = off` for its
+//! statement): it is visible at once, and durable once a later commit on the same server
+//! waits for the WAL flush (PostgreSQL flushes its WAL in order), or at the latest a fraction
+//! of a second later. What a crash can lose:
+//! - this process dying: the steps still queued for its writer (the last few ms of the
+//!   runs' progress);
+//! - the PostgreSQL server dying (or the machine): also the steps committed in the last
+//!   fraction of a second, unless a waiting commit came after them.
+//!
+//! Either way a run resumes from the latest step that was kept, and the nodes after it run
+//! again. agent-service records how each run ended with a commit that waits, after the
+//! run's last step: once a run is recorded as ended its checkpoints are durable too, and a
+//! run not yet recorded as ended is resumed after a restart.
 //!
 //! A parallel node's branches keep no checkpoints: the checkpoint after the node holds the
 //! merged state, and on resume a parallel node that had not finished runs all its branches
 //! again, the ones that had finished too (at least once, like any node).
 //!
 //! [`Graph::resume`] continues from the latest checkpoint: the state after the last finished
-//! node, at the next node. The node that was running when a process died (or when the run
-//! was cancelled) runs again: nodes are executed **at least once**, so a node with side
-//! effects outside the state must make them idempotent. Finished nodes never run again.
+//! node kept, at the next node. The node that was running when a process died (or when the
+//! run was cancelled) runs again, and so do finished nodes whose checkpoint a crash lost:
+//! nodes are executed **at least once**, so a node with side effects outside the state must
+//! make them idempotent. A node whose checkpoint was kept never runs again.
 //!
-//! Steps are inserted, never overwritten, and status changes are compare-and-set: two
-//! processes advancing one run meet a [`GraphError::Conflict`] instead of mixing states.
+//! Steps are inserted, never overwritten, a run's steps only in order, and status changes
+//! are compare-and-set: two processes advancing one run meet a [`GraphError::Conflict`]
+//! instead of mixing states (once a step of a run was refused, a process writes no later
+//! step of it).
 //! Retention ([`Checkpoints::keep_last`], [`Checkpoints::delete_finished_before`],
 //! [`Checkpoints::delete_runs`]) is run by the caller.
 
@@ -67,6 +84,7 @@ mod error;
 mod node;
 mod parallel;
 mod run;
+mod writer;
 
 #[cfg(test)]
 mod tests;

@@ -8,11 +8,11 @@ use std::sync::Arc;
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio_util::sync::CancellationToken;
 
 use super::attempt::{self, Failure};
-use super::checkpoint::{Checkpoint, Checkpoints, Status, now};
+use super::checkpoint::{self, Checkpoint, Checkpoints, Receipt, Status, Written, now};
 use super::node::{Event, Node, NodeContext, Policy, emit};
 use super::{GraphError, RunId};
 
@@ -59,8 +59,30 @@ struct Cursor<S> {
     step: u32,
     next: Arc<str>,
     state: S,
-    /// The checkpoint of `step` as stored (`None` without a store).
-    latest: Option<Checkpoint>,
+    /// The checkpoint of `step` as written (`None` without a store).
+    latest: Option<Arc<Written>>,
+    /// The receipts of the checkpoints written without waiting, not yet seen to be made.
+    receipts: Vec<Receipt>,
+}
+
+impl<S> Cursor<S> {
+    /// Forgets the receipts of writes made; the error of one that failed.
+    fn check_receipts(&mut self) -> Result<(), GraphError> {
+        let mut failed = None;
+        self.receipts.retain_mut(|receipt| match receipt.try_recv() {
+            Ok(Ok(())) => false,
+            Ok(Err(error)) => {
+                failed.get_or_insert(error);
+                false
+            }
+            Err(oneshot::error::TryRecvError::Empty) => true,
+            Err(oneshot::error::TryRecvError::Closed) => {
+                failed.get_or_insert(GraphError::WriterStopped);
+                false
+            }
+        });
+        failed.map_or(Ok(()), Err)
+    }
 }
 
 impl<S, E> Graph<S, E>
@@ -87,6 +109,7 @@ where
             next: Arc::clone(&self.entry),
             state,
             latest: None,
+            receipts: Vec::new(),
         };
         self.record(&mut cursor, Status::Running).await?;
         self.drive(cursor, &cancel, &events).await
@@ -103,17 +126,22 @@ where
         events: mpsc::Sender<Event<E>>,
     ) -> Result<S, GraphError> {
         let store = self.checkpoints.as_ref().ok_or(GraphError::NoCheckpoints)?;
-        let mut latest = store.latest(run).await?.ok_or(GraphError::UnknownRun(run))?;
+        let latest = store.latest(run).await?.ok_or(GraphError::UnknownRun(run))?;
         let next = match &latest.next {
             Some(next) if latest.status != Status::Done => self.step(next, run)?,
             _ => return Err(GraphError::RunFinished(run)),
         };
+        let state = serde_json::from_value(latest.state.clone())?;
+        let mut latest = Written::from_read(latest)?;
         let expected = latest.status;
         if expected != Status::Running {
             latest.status = Status::Running;
             latest.error = None;
             latest.updated_at = now();
-            store.update(&latest, expected).await?;
+        }
+        let latest = Arc::new(latest);
+        if expected != Status::Running {
+            store.update(Arc::clone(&latest), expected).await?;
         }
         tracing::info!(step = latest.step, node = %next, "resuming");
         let cursor = Cursor {
@@ -121,8 +149,9 @@ where
             branch: None,
             step: latest.step,
             next,
-            state: serde_json::from_value(latest.state.clone())?,
+            state,
             latest: Some(latest),
+            receipts: Vec::new(),
         };
         self.drive(cursor, &cancel, &events).await
     }
@@ -145,6 +174,7 @@ where
             next: Arc::clone(&self.entry),
             state,
             latest: None,
+            receipts: Vec::new(),
         };
         self.drive(cursor, cancel, events).await
     }
@@ -262,33 +292,54 @@ where
         self.save(cursor, None, Status::Done).await
     }
 
+    /// Writes the checkpoint of `cursor.step`. An intermediate one (a running step after
+    /// the first) is queued and the run goes on: a crash before it is written loses it, and
+    /// the run resumes from an earlier step, running the nodes after it again. The first and
+    /// the last are waited for, the last after every earlier one; a write that failed meanwhile
+    /// fails the run at the next checkpoint.
     async fn save(&self, cursor: &mut Cursor<S>, next: Option<String>, status: Status) -> Result<(), GraphError> {
         let Some(store) = &self.checkpoints else {
             return Ok(());
         };
-        let checkpoint = Checkpoint {
+        cursor.check_receipts()?;
+        let checkpoint = Arc::new(Checkpoint {
             run_id: cursor.run,
             step: cursor.step,
             next,
-            state: serde_json::to_value(&cursor.state)?,
+            state: serde_json::value::to_raw_value(&cursor.state)?,
             status,
             error: None,
             updated_at: now(),
-        };
-        store.insert(&checkpoint).await?;
-        cursor.latest = Some(checkpoint);
+        });
+        cursor.latest = Some(Arc::clone(&checkpoint));
+        if status == Status::Running && cursor.step > 0 {
+            cursor.receipts.push(store.insert_later(checkpoint).await);
+            return Ok(());
+        }
+        store.insert(checkpoint).await?;
+        for receipt in std::mem::take(&mut cursor.receipts) {
+            checkpoint::settle(receipt).await?;
+        }
         Ok(())
     }
 
-    /// Changes the status (and what goes with it) of the latest checkpoint.
-    async fn mark(&self, cursor: &mut Cursor<S>, change: impl FnOnce(&mut Checkpoint)) -> Result<(), GraphError> {
+    /// Changes the status (and what goes with it) of the latest checkpoint, after every
+    /// write queued before.
+    async fn mark(&self, cursor: &mut Cursor<S>, change: impl FnOnce(&mut Written)) -> Result<(), GraphError> {
         let (Some(store), Some(latest)) = (&self.checkpoints, cursor.latest.as_mut()) else {
             return Ok(());
         };
-        let expected = latest.status;
-        change(latest);
-        latest.updated_at = now();
-        store.update(latest, expected).await
+        let changed = Arc::make_mut(latest);
+        let expected = changed.status;
+        change(changed);
+        changed.updated_at = now();
+        let marked = store.update(Arc::clone(latest), expected).await;
+        for receipt in std::mem::take(&mut cursor.receipts) {
+            if let Err(error) = checkpoint::settle(receipt).await {
+                tracing::error!(%error, "an earlier checkpoint of the run was not written");
+            }
+        }
+        marked
     }
 
     /// Records `error` on the latest checkpoint (`cancelled` or `failed`) and returns it.

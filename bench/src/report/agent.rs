@@ -89,10 +89,13 @@ impl Report {
             .map_or_else(|| "not measured".to_owned(), |cost| format!("{} ms", millis(cost)));
         let _ = writeln!(
             out,
-            "\nOf the agent's own time per turn (p50): the run's checkpoints {checkpoints} (with them against without); drawing the chart as a PNG {} ms (p50 of {} renders on their own, p99 {} ms).",
+            "\nOf the agent's own time per turn (p50): the run's checkpoints {checkpoints} (with them against without); drawing the chart as a PNG {} ms (p50 of {} renders on their own, p99 {} ms); the turn's one commit that waits for the WAL flush (the record of how the run ended; its other writes are committed asynchronously) {} ms on this host's PostgreSQL (p50 of {} one-row commits, p99 {} ms).",
             millis(result.chart.p50),
             result.chart.count,
-            millis(result.chart.p99)
+            millis(result.chart.p99),
+            millis(result.flush.p50),
+            result.flush.count,
+            millis(result.flush.p99)
         );
         let (attempts, backoff) = result.retry;
         let _ = writeln!(

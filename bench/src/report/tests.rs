@@ -77,6 +77,7 @@ fn agent_run() -> Report {
         opening: ms(2_400),
         retry: (3, ms(500)),
         chart: summary(2, 3, 4),
+        flush: summary(4, 5, 8),
     };
     let checkpoint = CheckpointResult {
         state_bytes: 4_866,
@@ -208,6 +209,10 @@ fn the_agent_parts_give_verdicts_and_well_formed_tables() {
         "{markdown}"
     );
     assert!(markdown.contains("took 2400.00 ms until its answer"), "{markdown}");
+    assert!(
+        markdown.contains("waits for the WAL flush (the record of how the run ended; its other writes are committed asynchronously) 4.00 ms"),
+        "{markdown}"
+    );
     assert!(
         markdown
             .contains("the run's checkpoints 2.00 ms (with them against without); drawing the chart as a PNG 2.00 ms"),

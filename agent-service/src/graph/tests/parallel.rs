@@ -414,7 +414,8 @@ async fn a_run_that_died_in_a_parallel_node_runs_every_branch_again_on_resume() 
     let store = Store::new().await;
     let runs = Arc::new(AtomicU32::new(0));
     let run = RunId::new();
-    let crashing = Arc::new(checkpointed(store.checkpoints().await, &runs, true));
+    let dying = store.checkpoints().await;
+    let crashing = Arc::new(checkpointed(dying.clone(), &runs, true));
     let (sender, mut receiver) = events();
     let task = tokio::spawn(async move {
         crashing
@@ -432,6 +433,7 @@ async fn a_run_that_died_in_a_parallel_node_runs_every_branch_again_on_resume() 
     task.abort();
     assert!(task.await.expect_err("aborted").is_cancelled());
     assert_eq!(runs.load(Ordering::SeqCst), 2);
+    dying.flush().await; // the process lived on: what it had queued is written
 
     let checkpoints = store.checkpoints().await;
     let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");

@@ -195,10 +195,12 @@ async fn a_run_dropped_mid_node_resumes_from_its_last_checkpoint_without_rerunni
     let store = Store::new().await;
     let chain = Chain::new();
     let run = RunId::new();
-    let crashing = Arc::new(chain.graph(store.checkpoints().await, true));
+    let dropping = store.checkpoints().await;
+    let crashing = Arc::new(chain.graph(dropping.clone(), true));
     let task = start_until(crashing, run, CancellationToken::new(), "c").await;
     task.abort();
     assert!(task.await.expect_err("aborted").is_cancelled());
+    dropping.flush().await; // the process lives on: what it had queued is written
 
     let checkpoints = store.checkpoints().await;
     let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
@@ -354,10 +356,15 @@ async fn a_status_change_on_a_stale_checkpoint_conflicts() {
     cancel.cancel();
     let _ = stopped(task).await;
     let (first, second) = (store.checkpoints().await, store.checkpoints().await);
-    let mut cancelled = first.latest(run).await.expect("latest").expect("a checkpoint");
+    let read = first.latest(run).await.expect("latest").expect("a checkpoint");
+    let mut cancelled = checkpoint::Written::from_read(read).expect("json");
     cancelled.status = Status::Running;
-    first.update(&cancelled, Status::Cancelled).await.expect("first resume");
-    let twice = second.update(&cancelled, Status::Cancelled).await;
+    let cancelled = Arc::new(cancelled);
+    first
+        .update(Arc::clone(&cancelled), Status::Cancelled)
+        .await
+        .expect("first resume");
+    let twice = second.update(cancelled, Status::Cancelled).await;
     assert!(matches!(twice, Err(GraphError::Conflict { step: 2, .. })), "{twice:?}");
 }
 
@@ -451,32 +458,136 @@ async fn delete_runs_removes_every_checkpoint_and_the_hot_copy() {
 }
 
 #[tokio::test]
-async fn only_running_checkpoints_skip_the_commit_flush() {
+async fn no_checkpoint_write_waits_for_the_commit_flush() {
     let store = Store::new().await;
-    let pool = &store.pool;
-    let mode = |status| async move {
+    for status in [Status::Running, Status::Done, Status::Failed] {
         let checkpoint = Checkpoint {
             run_id: RunId::new(),
             step: 0,
             next: Some("a".to_owned()),
-            state: serde_json::json!({}),
+            state: serde_json::value::to_raw_value(&serde_json::json!({})).expect("json"),
             status,
             error: None,
             updated_at: checkpoint::now(),
         };
-        let mut tx = pool.begin().await.expect("begin");
-        let inserted = Checkpoints::insert_query(&checkpoint)
-            .execute(&mut *tx)
-            .await
-            .expect("insert");
-        assert_eq!(inserted.rows_affected(), 1);
+        let mut tx = store.pool.begin().await.expect("begin");
+        let inserted = writer::insert_all(&mut *tx, &[&checkpoint]).await.expect("insert");
+        assert_eq!(inserted.len(), 1);
         let mode: String = sqlx::query_scalar("SHOW synchronous_commit")
             .fetch_one(&mut *tx)
             .await
             .expect("show");
         tx.rollback().await.expect("rollback");
-        mode
-    };
-    assert_eq!(mode(Status::Running).await, "off");
-    assert_eq!(mode(Status::Failed).await, "on", "the server's default, durable");
+        assert_eq!(mode, "off", "{status:?}");
+    }
+}
+
+/// a → b → c → END whose `b` takes a permit of `go` before it finishes.
+fn gated(checkpoints: Checkpoints, go: Arc<tokio::sync::Semaphore>, b_runs: &Arc<AtomicU32>) -> Graph<Trail, String> {
+    let b_runs = Arc::clone(b_runs);
+    GraphBuilder::new()
+        .node("a", visit("a"))
+        .node_fn("b", move |mut state: Trail, _: NodeContext<String>| {
+            let (go, b_runs) = (Arc::clone(&go), Arc::clone(&b_runs));
+            async move {
+                b_runs.fetch_add(1, Ordering::SeqCst);
+                go.acquire().await.expect("open").forget();
+                state.visited.push("b".to_owned());
+                Ok(state)
+            }
+        })
+        .node("c", visit("c"))
+        .entry("a")
+        .edge("a", "b")
+        .edge("b", "c")
+        .edge("c", END)
+        .checkpoints(checkpoints)
+        .build()
+        .expect("valid graph")
+}
+
+/// Starts `graph` on a task and returns it once `b` is running.
+async fn run_until_b(
+    graph: Graph<Trail, String>,
+    run: RunId,
+    b_runs: &AtomicU32,
+) -> tokio::task::JoinHandle<Result<Trail, GraphError>> {
+    let (sender, receiver) = events();
+    let task = tokio::spawn(async move {
+        let _events = receiver;
+        graph.run(run, Trail::default(), CancellationToken::new(), sender).await
+    });
+    tokio::time::timeout(Duration::from_secs(5), async {
+        while b_runs.load(Ordering::SeqCst) == 0 {
+            tokio::time::sleep(Duration::from_millis(2)).await;
+        }
+    })
+    .await
+    .expect("b runs");
+    task
+}
+
+fn open_gate() -> Arc<tokio::sync::Semaphore> {
+    Arc::new(tokio::sync::Semaphore::new(1))
+}
+
+#[tokio::test]
+async fn a_crash_loses_the_steps_still_queued_and_the_run_resumes_from_the_last_one_written() {
+    let store = Store::new().await;
+    let pool = sextant_common::connect::postgres(&store.db.url, 2).await.expect("connect");
+    let cache = Cache::new(store.redis.clone(), store.prefix.clone(), Duration::from_secs(60));
+    let (dying, mut writer) = Checkpoints::unstarted(pool, cache);
+    let b_runs = Arc::new(AtomicU32::new(0));
+    let run = RunId::new();
+    let closed = Arc::new(tokio::sync::Semaphore::new(0));
+    let serving = tokio::spawn(async move {
+        assert!(writer.serve().await, "step 0 is written before the first node");
+        writer
+    });
+    let task = run_until_b(gated(dying, closed, &b_runs), run, &b_runs).await;
+    // The process dies: its run, and its writer with step 1 (after a) still queued.
+    task.abort();
+    drop(serving.await.expect("writer"));
+
+    let checkpoints = store.checkpoints().await;
+    let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!((latest.step, latest.next.as_deref()), (0, Some("a")), "step 1 was lost");
+    let finished = resume(&gated(checkpoints.clone(), open_gate(), &b_runs), run)
+        .await
+        .expect("resume");
+    assert_eq!(finished, trail(&["a", "b", "c"]), "a ran again");
+    let steps: Vec<u32> = checkpoints
+        .history(run)
+        .await
+        .expect("history")
+        .iter()
+        .map(|checkpoint| checkpoint.step)
+        .collect();
+    assert_eq!(steps, [0, 1, 2, 3]);
+}
+
+#[tokio::test]
+async fn a_process_whose_step_was_refused_writes_no_later_step_of_that_run() {
+    let store = Store::new().await;
+    let b_runs = Arc::new(AtomicU32::new(0));
+    let run = RunId::new();
+    let (first, second) = (store.checkpoints().await, store.checkpoints().await);
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let task = run_until_b(gated(first.clone(), Arc::clone(&gate), &b_runs), run, &b_runs).await;
+    first.flush().await;
+    // Another process takes the run over from step 1 (b next) and finishes it.
+    let finished = resume(&gated(second.clone(), open_gate(), &b_runs), run)
+        .await
+        .expect("taken over");
+    assert_eq!(finished, trail(&["a", "b", "c"]));
+    // The first process's b goes on: its steps 2 and 3 are refused.
+    gate.add_permits(1);
+    let refused = stopped(task).await;
+    assert!(
+        matches!(refused, Err(GraphError::Conflict { step: 2 | 3, .. })),
+        "{refused:?}"
+    );
+    let history = second.history(run).await.expect("history");
+    assert_eq!(history.len(), 4);
+    assert_eq!(history.last().map(|checkpoint| checkpoint.status), Some(Status::Done));
 }

@@ -153,7 +153,10 @@ impl Writer {
                 Some((Checkpoints::key(checkpoint.run_id), json))
             })
             .collect();
-        let entries: Vec<(&str, &str)> = entries.iter().map(|(key, json)| (key.as_str(), json.as_str())).collect();
+        let entries: Vec<(&str, &str)> = entries
+            .iter()
+            .map(|(key, json)| (key.as_str(), json.as_str()))
+            .collect();
         self.cache.set_many(&entries).await;
     }
 
@@ -202,11 +205,23 @@ pub(super) async fn insert_all(
     checkpoints: &[&Written],
 ) -> Result<HashSet<(RunId, u32)>, Arc<sqlx::Error>> {
     let runs: Vec<Uuid> = checkpoints.iter().map(|checkpoint| checkpoint.run_id.0).collect();
-    let steps: Vec<i64> = checkpoints.iter().map(|checkpoint| i64::from(checkpoint.step)).collect();
-    let nexts: Vec<Option<&str>> = checkpoints.iter().map(|checkpoint| checkpoint.next.as_deref()).collect();
+    let steps: Vec<i64> = checkpoints
+        .iter()
+        .map(|checkpoint| i64::from(checkpoint.step))
+        .collect();
+    let nexts: Vec<Option<&str>> = checkpoints
+        .iter()
+        .map(|checkpoint| checkpoint.next.as_deref())
+        .collect();
     let states: Vec<&str> = checkpoints.iter().map(|checkpoint| checkpoint.state.get()).collect();
-    let statuses: Vec<&str> = checkpoints.iter().map(|checkpoint| checkpoint.status.as_str()).collect();
-    let errors: Vec<Option<&str>> = checkpoints.iter().map(|checkpoint| checkpoint.error.as_deref()).collect();
+    let statuses: Vec<&str> = checkpoints
+        .iter()
+        .map(|checkpoint| checkpoint.status.as_str())
+        .collect();
+    let errors: Vec<Option<&str>> = checkpoints
+        .iter()
+        .map(|checkpoint| checkpoint.error.as_deref())
+        .collect();
     let times: Vec<time::OffsetDateTime> = checkpoints.iter().map(|checkpoint| checkpoint.updated_at).collect();
     let inserted: Vec<(Uuid, i64)> = sqlx::query_as(concat!(
         "WITH batch AS (            SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[],                                 $7::timestamptz[])              AS batch (run_id, step, next_node, state, status, error, updated_at)          ), following AS (            SELECT run_id FROM batch GROUP BY run_id            HAVING min(step) = COALESCE(              (SELECT max(stored.step) + 1 FROM checkpoints stored WHERE stored.run_id = batch.run_id), 0)          )          INSERT INTO checkpoints (",

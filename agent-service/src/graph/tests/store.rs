@@ -534,7 +534,9 @@ fn open_gate() -> Arc<tokio::sync::Semaphore> {
 #[tokio::test]
 async fn a_crash_loses_the_steps_still_queued_and_the_run_resumes_from_the_last_one_written() {
     let store = Store::new().await;
-    let pool = sextant_common::connect::postgres(&store.db.url, 2).await.expect("connect");
+    let pool = sextant_common::connect::postgres(&store.db.url, 2)
+        .await
+        .expect("connect");
     let cache = Cache::new(store.redis.clone(), store.prefix.clone(), Duration::from_secs(60));
     let (dying, mut writer) = Checkpoints::unstarted(pool, cache);
     let b_runs = Arc::new(AtomicU32::new(0));

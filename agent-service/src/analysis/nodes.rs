@@ -146,28 +146,30 @@ pub fn merge(state: &mut Analysis, branches: Vec<Subtask>) {
 }
 
 /// Reports every subtask in order: its table, its chart and a sentence; a sentence for a
-/// DIRECT subtask; or why it failed.
+/// DIRECT subtask; or why it failed. Each chart moves from its subtask into the answer, so
+/// that the state (checkpointed after every node) holds its image once.
 pub async fn respond(
     analyst: Arc<Analyst>,
     mut state: Analysis,
     ctx: NodeContext<Event>,
 ) -> Result<Analysis, NodeError> {
     let provider = &analyst.provider;
-    let tasks = &state.tasks;
+    let mut tasks = std::mem::take(&mut state.tasks);
     let shown = state
         .context
         .decide(&mut state.usage, &ctx, async |ask| {
-            report(provider, tasks, ask, &ctx).await
+            report(provider, &mut tasks, ask, &ctx).await
         })
         .await?;
+    state.tasks = tasks;
     state.answer.extend(shown);
     Ok(state)
 }
 
-/// What `respond` shows of `tasks`, in order.
+/// What `respond` shows of `tasks`, in order (their charts moved into it).
 async fn report(
     provider: &Arc<dyn Provider>,
-    tasks: &[Task],
+    tasks: &mut [Task],
     ask: &Ask<'_>,
     ctx: &NodeContext<Event>,
 ) -> Result<Vec<Event>, ProviderError> {
@@ -177,8 +179,8 @@ async fn report(
             (Some(TaskKind::Direct), _) => provider.direct(ask, &task.text).await,
             (Some(_), Some(table)) if task.answered() => {
                 show(ctx, &mut shown, Event::Table(table.clone())).await;
-                for event in &task.chart {
-                    show(ctx, &mut shown, event.clone()).await;
+                for event in std::mem::take(&mut task.chart) {
+                    show(ctx, &mut shown, event).await;
                 }
                 let sql = task.sql.as_deref().unwrap_or_default();
                 provider.report(ask, &task.text, sql, table).await

@@ -4,7 +4,8 @@
 //!
 //! Writes go through the store's writer task, which makes them in order, in batches (one
 //! round trip to each of PostgreSQL and Redis for whatever was queued meanwhile), to
-//! PostgreSQL first, then to Redis. A read of the latest checkpoint that misses Redis is
+//! PostgreSQL first, then to Redis. Every read waits first for the writes queued before it,
+//! so that a process reads what it wrote. A read of the latest checkpoint that misses Redis is
 //! answered from PostgreSQL and does not refill Redis, so a reader can never put an older
 //! checkpoint back over a newer one written meanwhile.
 
@@ -225,6 +226,7 @@ impl Checkpoints {
     /// The latest checkpoint of `run`: from Redis, or from PostgreSQL when Redis misses.
     #[tracing::instrument(skip_all, fields(run_id = %run))]
     pub async fn latest(&self, run: RunId) -> Result<Option<Checkpoint>, GraphError> {
+        self.flush().await;
         if let Some(json) = self.cache.get(&Self::key(run)).await {
             match serde_json::from_str(&json) {
                 Ok(checkpoint) => return Ok(Some(checkpoint)),
@@ -245,6 +247,7 @@ impl Checkpoints {
     /// Every checkpoint of `run` still kept, oldest first, from PostgreSQL.
     #[tracing::instrument(skip_all, fields(run_id = %run))]
     pub async fn history(&self, run: RunId) -> Result<Vec<Checkpoint>, GraphError> {
+        self.flush().await;
         let rows = sqlx::query_as::<_, Row>(concat!(
             "SELECT ",
             columns!(),
@@ -260,6 +263,7 @@ impl Checkpoints {
     /// interrupted, or still running in some process), oldest id first.
     #[tracing::instrument(skip_all, fields(status = status.as_str()))]
     pub async fn runs_in(&self, status: Status) -> Result<Vec<RunId>, GraphError> {
+        self.flush().await;
         let runs: Vec<Uuid> = sqlx::query_scalar(
             "SELECT run_id FROM (SELECT DISTINCT ON (run_id) run_id, status FROM checkpoints \
              ORDER BY run_id, step DESC) latest WHERE status = $1 ORDER BY run_id",
@@ -274,6 +278,7 @@ impl Checkpoints {
     /// is always kept: `keep` 0 counts as 1), and returns how many were deleted.
     #[tracing::instrument(skip_all, fields(keep))]
     pub async fn keep_last(&self, keep: u32) -> Result<u64, GraphError> {
+        self.flush().await;
         let deleted = sqlx::query(
             "DELETE FROM checkpoints c USING ( \
                SELECT run_id, step, row_number() OVER (PARTITION BY run_id ORDER BY step DESC) AS rank \
@@ -291,6 +296,7 @@ impl Checkpoints {
     /// than `age` ago, and returns those runs. Running runs are kept however old they are.
     #[tracing::instrument(skip_all, fields(age_secs = age.as_secs()))]
     pub async fn delete_finished_before(&self, age: Duration) -> Result<Vec<RunId>, GraphError> {
+        self.flush().await;
         let age = time::Duration::try_from(age).unwrap_or(time::Duration::MAX);
         let cutoff = now().checked_sub(age).unwrap_or(OffsetDateTime::UNIX_EPOCH);
         let mut runs: Vec<Uuid> = sqlx::query_scalar(concat!(

@@ -292,11 +292,13 @@ where
         self.save(cursor, None, Status::Done).await
     }
 
-    /// Writes the checkpoint of `cursor.step`. An intermediate one (a running step after
-    /// the first) is queued and the run goes on: a crash before it is written loses it, and
-    /// the run resumes from an earlier step, running the nodes after it again. The first and
-    /// the last are waited for, the last after every earlier one; a write that failed meanwhile
-    /// fails the run at the next checkpoint.
+    /// Writes the checkpoint of `cursor.step`. The first is waited for (a run id already
+    /// used is refused there). Every later one, the end's too, is queued and the run goes
+    /// on; a write that failed fails the run at its next checkpoint, or is logged once the
+    /// run ended. A crash before a queued checkpoint is written loses it: the run resumes
+    /// from an earlier step, running the nodes after it again; or, when only its end was
+    /// lost, the run's own record (agent-service's `runs`) says how it ended, and it is not
+    /// resumed.
     async fn save(&self, cursor: &mut Cursor<S>, next: Option<String>, status: Status) -> Result<(), GraphError> {
         let Some(store) = &self.checkpoints else {
             return Ok(());
@@ -312,14 +314,11 @@ where
             updated_at: now(),
         });
         cursor.latest = Some(Arc::clone(&checkpoint));
-        if status == Status::Running && cursor.step > 0 {
+        if cursor.step > 0 {
             cursor.receipts.push(store.insert_later(checkpoint).await);
             return Ok(());
         }
         store.insert(checkpoint).await?;
-        for receipt in std::mem::take(&mut cursor.receipts) {
-            checkpoint::settle(receipt).await?;
-        }
         Ok(())
     }
 

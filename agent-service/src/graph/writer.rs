@@ -87,11 +87,11 @@ impl Writer {
                     done,
                 } => {
                     self.insert(std::mem::take(&mut inserts)).await;
-                    let _ = done.send(self.update(&checkpoint, expected).await);
+                    answer(done, self.update(&checkpoint, expected).await);
                 }
                 Op::Flush(done) => {
                     self.insert(std::mem::take(&mut inserts)).await;
-                    let _ = done.send(Ok(()));
+                    answer(done, Ok(()));
                 }
             }
         }
@@ -109,7 +109,7 @@ impl Writer {
             .into_iter()
             .partition(|(checkpoint, _)| self.conflicted.contains(&checkpoint.run_id));
         for (checkpoint, done) in refused {
-            let _ = done.send(Err(refused_step(&checkpoint)));
+            answer(done, Err(refused_step(&checkpoint)));
         }
         if inserts.is_empty() {
             return;
@@ -121,7 +121,7 @@ impl Writer {
             self.cache_latest(checkpoints.iter().copied().filter(written)).await;
         }
         for (checkpoint, done) in inserts {
-            let answer = match &inserted {
+            let result = match &inserted {
                 Ok(inserted) if inserted.contains(&(checkpoint.run_id, checkpoint.step)) => Ok(()),
                 Ok(_) => {
                     if checkpoint.step > 0 {
@@ -131,7 +131,7 @@ impl Writer {
                 }
                 Err(error) => Err(GraphError::Store(Arc::clone(error))),
             };
-            let _ = done.send(answer);
+            answer(done, result);
         }
     }
 
@@ -182,6 +182,14 @@ impl Writer {
         }
         self.cache_latest(std::iter::once(checkpoint)).await;
         Ok(())
+    }
+}
+
+/// Answers a write's receipt. A failure that no run waits for any more (the end of a run
+/// that has returned, say) is logged.
+fn answer(done: Done, result: Result<(), GraphError>) {
+    if let Err(Err(error)) = done.send(result) {
+        tracing::error!(%error, "a checkpoint was not written");
     }
 }
 

@@ -34,11 +34,19 @@ impl Store {
     }
 
     pub(super) async fn checkpoints(&self) -> Checkpoints {
+        let (checkpoints, writer) = self.dying_checkpoints().await;
+        tokio::spawn(writer.run());
+        checkpoints
+    }
+
+    /// A new instance whose writer the test runs step by step, and drops to stand for a
+    /// process that died.
+    async fn dying_checkpoints(&self) -> (Checkpoints, writer::Writer) {
         let pool = sextant_common::connect::postgres(&self.db.url, 2)
             .await
             .expect("connect");
         let cache = Cache::new(self.redis.clone(), self.prefix.clone(), Duration::from_secs(60));
-        Checkpoints::new(pool, cache)
+        Checkpoints::unstarted(pool, cache)
     }
 
     /// The hot copies this test wrote.
@@ -534,11 +542,7 @@ fn open_gate() -> Arc<tokio::sync::Semaphore> {
 #[tokio::test]
 async fn a_crash_loses_the_steps_still_queued_and_the_run_resumes_from_the_last_one_written() {
     let store = Store::new().await;
-    let pool = sextant_common::connect::postgres(&store.db.url, 2)
-        .await
-        .expect("connect");
-    let cache = Cache::new(store.redis.clone(), store.prefix.clone(), Duration::from_secs(60));
-    let (dying, mut writer) = Checkpoints::unstarted(pool, cache);
+    let (dying, mut writer) = store.dying_checkpoints().await;
     let b_runs = Arc::new(AtomicU32::new(0));
     let run = RunId::new();
     let closed = Arc::new(tokio::sync::Semaphore::new(0));
@@ -569,6 +573,31 @@ async fn a_crash_loses_the_steps_still_queued_and_the_run_resumes_from_the_last_
 }
 
 #[tokio::test]
+async fn a_run_ends_without_waiting_for_its_last_checkpoints_which_a_crash_then_loses() {
+    let store = Store::new().await;
+    let (dying, mut writer) = store.dying_checkpoints().await;
+    let chain = Chain::new();
+    let graph = chain.graph(dying, false);
+    let run = RunId::new();
+    let (sender, _receiver) = events();
+    let (finished, writer) = tokio::join!(
+        graph.run(run, Trail::default(), CancellationToken::new(), sender),
+        async {
+            assert!(writer.serve().await, "step 0 is written before the first node");
+            writer
+        }
+    );
+    // The run returned with steps 1 to 3 still queued: the process dies before they are written.
+    assert_eq!(finished.expect("finished"), trail(&["a", "b", "c"]));
+    drop((graph, writer));
+
+    let checkpoints = store.checkpoints().await;
+    let latest = checkpoints.latest(run).await.expect("latest").expect("a checkpoint");
+    assert_eq!((latest.step, latest.status), (0, Status::Running), "the end was lost");
+    assert_eq!(chain.runs(), [1, 1, 1]);
+}
+
+#[tokio::test]
 async fn a_process_whose_step_was_refused_writes_no_later_step_of_that_run() {
     let store = Store::new().await;
     let b_runs = Arc::new(AtomicU32::new(0));
@@ -582,14 +611,22 @@ async fn a_process_whose_step_was_refused_writes_no_later_step_of_that_run() {
         .await
         .expect("taken over");
     assert_eq!(finished, trail(&["a", "b", "c"]));
-    // The first process's b goes on: its steps 2 and 3 are refused.
+    second.flush().await;
+    // The first process's b goes on: its steps 2 and 3 are refused. The run learns it at
+    // its end when step 2's refusal came back by then; the end's own is only logged.
+    let opened = checkpoint::now();
     gate.add_permits(1);
     let refused = stopped(task).await;
     assert!(
-        matches!(refused, Err(GraphError::Conflict { step: 2 | 3, .. })),
+        matches!(refused, Ok(_) | Err(GraphError::Conflict { step: 2, .. })),
         "{refused:?}"
     );
+    first.flush().await;
     let history = second.history(run).await.expect("history");
     assert_eq!(history.len(), 4);
     assert_eq!(history.last().map(|checkpoint| checkpoint.status), Some(Status::Done));
+    assert!(
+        history.iter().all(|checkpoint| checkpoint.updated_at < opened),
+        "every step is the second process's, written before the first one's b went on:"
+    );
 }

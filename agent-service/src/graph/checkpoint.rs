@@ -1,5 +1,5 @@
 //! The checkpoint store: table `checkpoints` in PostgreSQL (the truth, one row per step of
-//! a run, the state as jsonb) and the latest checkpoint of each run in Redis (the hot
+//! a run, the state as json) and the latest checkpoint of each run in Redis (the hot
 //! copy, key `checkpoint:<run id>` under the cache's prefix). One function per query.
 //!
 //! Writes go through the store's writer task, which makes them in order, in batches (one

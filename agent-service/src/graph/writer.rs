@@ -234,7 +234,7 @@ pub(super) async fn insert_all(
     let inserted: Vec<(Uuid, i64)> = sqlx::query_as(concat!(
         "WITH batch AS (            SELECT * FROM UNNEST($1::uuid[], $2::int8[], $3::text[], $4::text[], $5::text[], $6::text[],                                 $7::timestamptz[])              AS batch (run_id, step, next_node, state, status, error, updated_at)          ), following AS (            SELECT run_id FROM batch GROUP BY run_id            HAVING min(step) = COALESCE(              (SELECT max(stored.step) + 1 FROM checkpoints stored WHERE stored.run_id = batch.run_id), 0)          )          INSERT INTO checkpoints (",
         super::checkpoint::columns!(),
-        ") SELECT run_id, step, next_node, state::jsonb, status, error, updated_at          FROM batch, (SELECT set_config('synchronous_commit', 'off', true)) AS commit_mode          WHERE run_id IN (SELECT run_id FROM following)          ON CONFLICT (run_id, step) DO NOTHING          RETURNING run_id, step"
+        ") SELECT run_id, step, next_node, state::json, status, error, updated_at          FROM batch, (SELECT set_config('synchronous_commit', 'off', true)) AS commit_mode          WHERE run_id IN (SELECT run_id FROM following)          ON CONFLICT (run_id, step) DO NOTHING          RETURNING run_id, step"
     ))
     .bind(&runs)
     .bind(&steps)

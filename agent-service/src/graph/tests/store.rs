@@ -490,6 +490,27 @@ async fn no_checkpoint_write_waits_for_the_commit_flush() {
     }
 }
 
+#[tokio::test]
+async fn states_are_stored_as_json_text_compressed_with_lz4_where_the_server_has_it() {
+    let store = Store::new().await;
+    let lz4 = sqlx::query("CREATE TEMP TABLE lz4_probe (x text COMPRESSION lz4)")
+        .execute(&store.pool)
+        .await
+        .is_ok();
+    let columns: Vec<(String, String, String)> = sqlx::query_as(
+        "SELECT attrelid::regclass::text, format_type(atttypid, atttypmod), attcompression::text \
+         FROM pg_attribute WHERE (attrelid, attname) IN (('checkpoints'::regclass, 'state'), \
+         ('memories'::regclass, 'data')) ORDER BY 1",
+    )
+    .fetch_all(&store.pool)
+    .await
+    .expect("columns");
+    let compression = if lz4 { "l" } else { "" };
+    let expected = [("checkpoints", "json"), ("memories", "jsonb")]
+        .map(|(table, kind)| (table.to_owned(), kind.to_owned(), compression.to_owned()));
+    assert_eq!(columns, expected);
+}
+
 /// a → b → c → END whose `b` takes a permit of `go` before it finishes.
 fn gated(checkpoints: Checkpoints, go: Arc<tokio::sync::Semaphore>, b_runs: &Arc<AtomicU32>) -> Graph<Trail, String> {
     let b_runs = Arc::clone(b_runs);

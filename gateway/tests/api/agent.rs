@@ -74,6 +74,29 @@ impl AgentProcess {
         self.thread = Some(thread);
     }
 
+    /// Waits (up to 5 s) until some run has its checkpoint of `step` written: a run's steps
+    /// after the first are written behind it, and a crash loses those not yet written.
+    pub async fn checkpointed(&self, step: i64) {
+        let pool = sextant_common::connect::postgres(&self.config.database_url, 1)
+            .await
+            .expect("the agent database");
+        let deadline = tokio::time::Instant::now() + std::time::Duration::from_secs(5);
+        loop {
+            let written: Option<i64> = sqlx::query_scalar("SELECT max(step) FROM checkpoints")
+                .fetch_one(&pool)
+                .await
+                .expect("checkpoints");
+            if written >= Some(step) {
+                return;
+            }
+            assert!(
+                tokio::time::Instant::now() < deadline,
+                "step {step} not written: {written:?}"
+            );
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+    }
+
     /// Kills it at once, as a crash would.
     pub fn kill(&mut self) {
         if let Some(kill) = self.kill.take() {

@@ -511,6 +511,9 @@ async fn agent_service_killed_mid_run_resumes_the_run_from_its_checkpoint() {
     let token = app.ready_to_chat("crash@example.com").await;
     let (mut events, last) = held_run(&app, &token, "total by region").await;
 
+    // Killed once `subtasks` is its next node on record (step 4, after load_memory,
+    // classify_mode, route and decompose).
+    app.agent.checkpointed(4).await;
     app.agent.kill();
     let broken = events.rest().await;
     assert_eq!(kinds(&broken), ["error"], "the stream says it broke off");

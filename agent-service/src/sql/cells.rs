@@ -9,17 +9,22 @@ use crate::table::{Column, ColumnKind, Table};
 /// The first `max_rows` rows of `frame`; `truncated` when it has more.
 pub fn table(frame: &DataFrame, max_rows: usize) -> Table {
     Table {
-        columns: frame
-            .columns()
-            .iter()
-            .map(|column| Column {
-                name: column.name().to_string(),
-                kind: kind(column.dtype()),
-            })
-            .collect(),
+        columns: columns(frame),
         rows: sextant_dataset::cells::rows(frame, max_rows),
         truncated: frame.height() > max_rows,
     }
+}
+
+/// The columns of `frame`, each with what it holds.
+pub fn columns(frame: &DataFrame) -> Vec<Column> {
+    frame
+        .columns()
+        .iter()
+        .map(|column| Column {
+            name: column.name().to_string(),
+            kind: kind(column.dtype()),
+        })
+        .collect()
 }
 
 /// What a column of `dtype` holds.

@@ -26,6 +26,7 @@ use tokio::sync::{AcquireError, OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
 use super::{DatasetFormat, SqlError, first_line};
+use crate::table::Column;
 use crate::values::Values;
 
 /// Files up to this size on disk are read into memory on their first query and queried
@@ -103,6 +104,8 @@ pub(super) struct Opened {
     pub can_widen: bool,
     /// Whether the frame is data in memory rather than a scan of the file.
     pub in_memory: bool,
+    /// The columns, when known without planning a query (data in memory).
+    pub columns: Option<Vec<Column>>,
 }
 
 /// A bounded cache of datasets' frames, least recently used first out, and the permits
@@ -197,6 +200,7 @@ impl Datasets {
     /// Caches `data`, the whole of `spec`'s dataset, in place of its scan.
     pub(super) fn keep_in_memory(&self, spec: &DatasetSpec, data: DataFrame) -> Opened {
         let opened = Opened {
+            columns: Some(super::cells::columns(&data)),
             frame: data.lazy(),
             // Every row was read with these types.
             can_widen: false,
@@ -228,6 +232,11 @@ impl Datasets {
     fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<Uuid, Opened>> {
         // The cache holds no invariant a panic could break halfway.
         self.cache.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The columns of `file_id`'s dataset, when it is cached in memory.
+    pub(super) fn cached_columns(&self, file_id: Uuid) -> Option<Vec<Column>> {
+        self.lock().get(&file_id)?.columns.clone()
     }
 
     /// The frame of `spec`, opened on first use. Blocks (JSON is read whole): called on
@@ -275,6 +284,7 @@ fn open(spec: &DatasetSpec, inference: Inference) -> Result<Opened, SqlError> {
         frame,
         can_widen: scan.inference == Inference::Head && spec.format != DatasetFormat::Parquet,
         in_memory: false,
+        columns: None,
     })
 }
 

@@ -172,13 +172,17 @@ impl Datasets {
 }
 
 impl Datasets {
-    /// The columns of `dataset`, read without fetching a row.
+    /// The columns of `dataset`: those of its data in memory when cached so, else read by
+    /// a query that fetches no row.
     pub async fn schema(
         &self,
         dataset: &DatasetSpec,
         limits: Limits,
         cancel: &CancellationToken,
     ) -> Result<Vec<crate::table::Column>, SqlError> {
+        if let Some(columns) = self.cached_columns(dataset.file_id) {
+            return Ok(columns);
+        }
         let limits = Limits { max_rows: 0, ..limits };
         let output = self
             .execute(dataset, "SELECT * FROM data LIMIT 0", limits, cancel)

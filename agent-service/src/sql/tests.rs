@@ -533,6 +533,37 @@ async fn a_dataset_over_the_memory_limit_is_scanned_for_every_query() {
 }
 
 #[tokio::test]
+async fn the_columns_of_a_dataset_in_memory_are_known_without_a_query() {
+    let scratch = Scratch::new();
+    let path = scratch.write("kinds.csv", "n,t,ok\n1,a,true\n2.5,b,false\n");
+    let dataset = spec(&path, csv());
+    let datasets = Datasets::new(4).with_max_concurrent_queries(1);
+    let cancel = CancellationToken::new();
+    let queried = datasets
+        .schema(&dataset, Limits::default(), &cancel)
+        .await
+        .expect("schema by a query");
+    let kinds: Vec<ColumnKind> = queried.iter().map(|column| column.kind).collect();
+    assert_eq!(kinds, [ColumnKind::Number, ColumnKind::Text, ColumnKind::Boolean]);
+    // That query read the file into memory. With the one place to run a query taken, a
+    // query now waits past its deadline, and the columns are still known.
+    let _only_place = datasets.query_permit().await.expect("a place");
+    let limits = Limits {
+        timeout: Duration::from_millis(50),
+        ..Limits::default()
+    };
+    let waited = datasets
+        .execute(&dataset, "SELECT * FROM data LIMIT 0", limits, &cancel)
+        .await;
+    assert!(matches!(waited, Err(SqlError::Timeout { .. })), "{waited:?}");
+    let known = datasets
+        .schema(&dataset, limits, &cancel)
+        .await
+        .expect("schema from memory");
+    assert_eq!(known, queried);
+}
+
+#[tokio::test]
 async fn missing_value_markers_are_nulls_and_a_lone_dash_is_text() {
     let scratch = Scratch::new();
     let path = scratch.write("marked.csv", "n,t,dash\n1,a,-\nNA,N/A,1\n3,None,-\n<NA>,,2\n");

@@ -4,6 +4,7 @@
 //! license) and registered with plotters' `ab_glyph` backend on first use, so charts
 //! render the same in any container, with no system fonts.
 
+use std::collections::HashMap;
 use std::sync::OnceLock;
 
 use plotters::coord::ranged1d::{DefaultFormatting, KeyPointHint, Ranged};
@@ -66,14 +67,62 @@ pub fn png(intent: &ChartIntent, prepared: &Prepared) -> Result<Vec<u8>, ChartEr
         draw(&root, intent, prepared)?;
         root.present().map_err(render_error)?;
     }
+    encode(&pixels)
+}
+
+/// Encodes `pixels` (RGB, [`WIDTH`] × [`HEIGHT`]) as a PNG: with a palette when they have
+/// 256 colours or fewer, as a chart's flat fills and antialiased text usually do (a third
+/// of the bytes to compress, and a smaller file), else as RGB.
+pub(super) fn encode(pixels: &[u8]) -> Result<Vec<u8>, ChartError> {
     let mut encoded = Vec::new();
     let mut encoder = ::png::Encoder::new(&mut encoded, WIDTH, HEIGHT);
-    encoder.set_color(::png::ColorType::Rgb);
     encoder.set_depth(::png::BitDepth::Eight);
+    let indexed = indexed(pixels);
+    let data = match &indexed {
+        Some((palette, indices)) => {
+            encoder.set_color(::png::ColorType::Indexed);
+            encoder.set_palette(palette.as_slice());
+            indices.as_slice()
+        }
+        None => {
+            encoder.set_color(::png::ColorType::Rgb);
+            pixels
+        }
+    };
     let mut writer = encoder.write_header().map_err(render_error)?;
-    writer.write_image_data(&pixels).map_err(render_error)?;
+    writer.write_image_data(data).map_err(render_error)?;
     writer.finish().map_err(render_error)?;
     Ok(encoded)
+}
+
+/// The colours of RGB `pixels` as a PNG palette, and each pixel's index in it; `None` when
+/// they have more than 256.
+fn indexed(pixels: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut palette = Vec::new();
+    let mut known: HashMap<&[u8], u8> = HashMap::new();
+    let mut indices = Vec::with_capacity(pixels.len() / 3);
+    // Neighbouring pixels are mostly the same colour: the last one is looked at first.
+    let mut last: Option<(&[u8], u8)> = None;
+    for pixel in pixels.chunks_exact(3) {
+        let index = match last {
+            Some((colour, index)) if colour == pixel => index,
+            _ => {
+                let index = match known.get(pixel) {
+                    Some(&index) => index,
+                    None => {
+                        let index = u8::try_from(known.len()).ok()?;
+                        known.insert(pixel, index);
+                        palette.extend_from_slice(pixel);
+                        index
+                    }
+                };
+                last = Some((pixel, index));
+                index
+            }
+        };
+        indices.push(index);
+    }
+    Some((palette, indices))
 }
 
 /// The smallest and largest of `values`, or `None` for none.

@@ -246,6 +246,50 @@ fn pngs_of_every_mark_are_pngs_of_the_chart_size() {
     }
 }
 
+/// The RGB pixels of a PNG, its palette applied, and its colour type.
+fn decoded(bytes: &[u8]) -> (Vec<u8>, ::png::ColorType) {
+    let mut decoder = ::png::Decoder::new(std::io::Cursor::new(bytes));
+    decoder.set_transformations(::png::Transformations::EXPAND);
+    let mut reader = decoder.read_info().expect("a PNG");
+    let mut pixels = vec![0; reader.output_buffer_size().expect("a size")];
+    let frame = reader.next_frame(&mut pixels).expect("its pixels");
+    pixels.truncate(frame.buffer_size());
+    (pixels, reader.info().color_type)
+}
+
+#[test]
+fn pixels_of_256_colours_or_fewer_get_a_palette_and_any_others_are_rgb_both_exactly() {
+    let (width, height) = (WIDTH as usize, HEIGHT as usize);
+    let few: Vec<u8> = (0..width * height)
+        .flat_map(|pixel| [u8::try_from(pixel % 256).expect("a byte"), 7, 9])
+        .collect();
+    let many: Vec<u8> = (0..width * height)
+        .flat_map(|pixel| {
+            [
+                u8::try_from(pixel % 256).expect("a byte"),
+                u8::from(pixel % 512 >= 256),
+                9,
+            ]
+        })
+        .collect();
+    for (pixels, kind) in [(few, ::png::ColorType::Indexed), (many, ::png::ColorType::Rgb)] {
+        let (back, stored) = decoded(&plot::encode(&pixels).expect("png"));
+        assert_eq!(stored, kind);
+        assert!(back == pixels, "the pixels come back as they were ({kind:?})");
+    }
+}
+
+#[test]
+fn a_bar_chart_is_stored_with_a_palette() {
+    let (pixels, kind) = decoded(&png(&intent(Mark::Bar, "region", Some("sales")), &sales()).expect("png"));
+    assert_eq!(kind, ::png::ColorType::Indexed);
+    assert_eq!(pixels.len(), WIDTH as usize * HEIGHT as usize * 3);
+    assert!(
+        pixels.chunks_exact(3).any(|pixel| pixel != [0xff; 3]),
+        "something is drawn"
+    );
+}
+
 #[test]
 fn a_png_is_refused_like_a_spec_when_the_intent_does_not_fit() {
     assert!(matches!(

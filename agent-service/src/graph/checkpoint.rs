@@ -193,15 +193,11 @@ impl Checkpoints {
         receipt
     }
 
-    /// Queues a new step and returns at once: the receipt says later whether it was written.
-    pub(super) async fn insert_later(&self, checkpoint: Arc<Written>) -> Receipt {
+    /// Queues a new step and returns at once: the receipt says later whether it was
+    /// written. A step that already exists is a [`GraphError::RunExists`] (step 0) or a
+    /// [`GraphError::Conflict`].
+    pub(super) async fn insert(&self, checkpoint: Arc<Written>) -> Receipt {
         self.queue(|done| Op::Insert { checkpoint, done }).await
-    }
-
-    /// Adds a new step. A step that already exists is a [`GraphError::RunExists`] (step 0)
-    /// or a [`GraphError::Conflict`].
-    pub(super) async fn insert(&self, checkpoint: Arc<Written>) -> Result<(), GraphError> {
-        settle(self.insert_later(checkpoint).await).await
     }
 
     /// Rewrites the status and error of an existing step, if its status is still

@@ -61,7 +61,11 @@ struct Cursor<S> {
     state: S,
     /// The checkpoint of `step` as written (`None` without a store).
     latest: Option<Arc<Written>>,
-    /// The receipts of the checkpoints written without waiting, not yet seen to be made.
+    /// The receipt of step 0, queued as the first node starts: a run id already used is
+    /// refused when the run next writes.
+    first: Option<Receipt>,
+    /// The receipts of the later checkpoints, written without waiting, not yet seen to be
+    /// made.
     receipts: Vec<Receipt>,
 }
 
@@ -109,6 +113,7 @@ where
             next: Arc::clone(&self.entry),
             state,
             latest: None,
+            first: None,
             receipts: Vec::new(),
         };
         self.record(&mut cursor, Status::Running).await?;
@@ -151,6 +156,7 @@ where
             next,
             state,
             latest: Some(latest),
+            first: None,
             receipts: Vec::new(),
         };
         self.drive(cursor, &cancel, &events).await
@@ -174,6 +180,7 @@ where
             next: Arc::clone(&self.entry),
             state,
             latest: None,
+            first: None,
             receipts: Vec::new(),
         };
         self.drive(cursor, cancel, events).await
@@ -292,17 +299,19 @@ where
         self.save(cursor, None, Status::Done).await
     }
 
-    /// Writes the checkpoint of `cursor.step`. The first is waited for (a run id already
-    /// used is refused there). Every later one, the end's too, is queued and the run goes
-    /// on; a write that failed fails the run at its next checkpoint, or is logged once the
-    /// run ended. A crash before a queued checkpoint is written loses it: the run resumes
-    /// from an earlier step, running the nodes after it again; or, when only its end was
-    /// lost, the run's own record (agent-service's `runs`) says how it ended, and it is not
-    /// resumed.
+    /// Writes the checkpoint of `cursor.step`: queued, and the run goes on. The first is
+    /// waited for before the second is queued, so the first node runs while it is written
+    /// (a run id already used is refused then, after its first node). Later writes are not
+    /// waited for: one that failed fails the run at its next checkpoint, or is logged once
+    /// the run ended. A crash before a queued checkpoint is written loses it: the run
+    /// resumes from an earlier step, running the nodes after it again; or, when only its
+    /// end was lost, the run's own record (agent-service's `runs`) says how it ended, and
+    /// it is not resumed.
     async fn save(&self, cursor: &mut Cursor<S>, next: Option<String>, status: Status) -> Result<(), GraphError> {
         let Some(store) = &self.checkpoints else {
             return Ok(());
         };
+        confirm_first(cursor).await?;
         cursor.check_receipts()?;
         let checkpoint = Arc::new(Checkpoint {
             run_id: cursor.run,
@@ -314,17 +323,20 @@ where
             updated_at: now(),
         });
         cursor.latest = Some(Arc::clone(&checkpoint));
-        if cursor.step > 0 {
-            cursor.receipts.push(store.insert_later(checkpoint).await);
-            return Ok(());
+        let receipt = store.insert(checkpoint).await;
+        if cursor.step == 0 {
+            cursor.first = Some(receipt);
+        } else {
+            cursor.receipts.push(receipt);
         }
-        store.insert(checkpoint).await?;
         Ok(())
     }
 
     /// Changes the status (and what goes with it) of the latest checkpoint, after every
     /// write queued before.
     async fn mark(&self, cursor: &mut Cursor<S>, change: impl FnOnce(&mut Written)) -> Result<(), GraphError> {
+        // A run refused at step 0 has no checkpoint of its own to change.
+        confirm_first(cursor).await?;
         let (Some(store), Some(latest)) = (&self.checkpoints, cursor.latest.as_mut()) else {
             return Ok(());
         };
@@ -363,6 +375,15 @@ where
             tracing::error!(error = %store, "could not record the end of the run");
         }
         error
+    }
+}
+
+/// Waits for the write of step 0, if still unconfirmed: its error (a run id already used)
+/// is the run's.
+async fn confirm_first<S>(cursor: &mut Cursor<S>) -> Result<(), GraphError> {
+    match cursor.first.take() {
+        Some(receipt) => checkpoint::settle(receipt).await,
+        None => Ok(()),
     }
 }
 

@@ -568,7 +568,7 @@ async fn a_crash_loses_the_steps_still_queued_and_the_run_resumes_from_the_last_
     let run = RunId::new();
     let closed = Arc::new(tokio::sync::Semaphore::new(0));
     let serving = tokio::spawn(async move {
-        assert!(writer.serve().await, "step 0 is written before the first node");
+        assert!(writer.serve().await, "step 0 is written before the second node");
         writer
     });
     let task = run_until_b(gated(dying, closed, &b_runs), run, &b_runs).await;
@@ -594,6 +594,20 @@ async fn a_crash_loses_the_steps_still_queued_and_the_run_resumes_from_the_last_
 }
 
 #[tokio::test]
+async fn the_first_node_runs_while_step_0_is_being_written() {
+    let store = Store::new().await;
+    let (checkpoints, writer) = store.dying_checkpoints().await;
+    let chain = Chain::new();
+    let graph = Arc::new(chain.graph(checkpoints, false));
+    let run = RunId::new();
+    // Nothing is written yet: the writer has not started.
+    let task = start_until(graph, run, CancellationToken::new(), "a").await;
+    tokio::spawn(writer.run());
+    assert_eq!(stopped(task).await.expect("finished"), trail(&["a", "b", "c"]));
+    assert_eq!(store.checkpoints().await.history(run).await.expect("history").len(), 4);
+}
+
+#[tokio::test]
 async fn a_run_ends_without_waiting_for_its_last_checkpoints_which_a_crash_then_loses() {
     let store = Store::new().await;
     let (dying, mut writer) = store.dying_checkpoints().await;
@@ -604,7 +618,7 @@ async fn a_run_ends_without_waiting_for_its_last_checkpoints_which_a_crash_then_
     let (finished, writer) = tokio::join!(
         graph.run(run, Trail::default(), CancellationToken::new(), sender),
         async {
-            assert!(writer.serve().await, "step 0 is written before the first node");
+            assert!(writer.serve().await, "step 0 is written before the second node");
             writer
         }
     );

@@ -95,7 +95,8 @@ where
     E: Send + 'static,
 {
     /// Runs the graph from its entry with `state` under the id `run` (new: a run id that
-    /// already has checkpoints is refused). Returns the state the run reached
+    /// already has checkpoints is refused with [`GraphError::RunExists`], after the first
+    /// node, which runs while step 0 is written). Returns the state the run reached
     /// [`END`](super::END) with; stops with [`GraphError::Cancelled`] soon after `cancel`
     /// fires. Events go to `events`.
     #[tracing::instrument(skip_all, fields(run_id = %run))]

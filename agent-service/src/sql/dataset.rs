@@ -102,10 +102,9 @@ pub(super) struct Opened {
     pub frame: LazyFrame,
     /// Whether reopening with every row inferred could change the column types.
     pub can_widen: bool,
-    /// Whether the frame is data in memory rather than a scan of the file.
-    pub in_memory: bool,
-    /// The columns, when known without planning a query (data in memory).
-    pub columns: Option<Vec<Column>>,
+    /// The columns when the frame is data in memory, known without planning a query;
+    /// `None` for a scan of the file.
+    pub in_memory: Option<Vec<Column>>,
 }
 
 /// A bounded cache of datasets' frames, least recently used first out, and the permits
@@ -200,11 +199,10 @@ impl Datasets {
     /// Caches `data`, the whole of `spec`'s dataset, in place of its scan.
     pub(super) fn keep_in_memory(&self, spec: &DatasetSpec, data: DataFrame) -> Opened {
         let opened = Opened {
-            columns: Some(super::cells::columns(&data)),
+            in_memory: Some(super::cells::columns(&data)),
             frame: data.lazy(),
             // Every row was read with these types.
             can_widen: false,
-            in_memory: true,
         };
         self.lock().insert(spec.file_id, opened.clone());
         opened
@@ -236,7 +234,7 @@ impl Datasets {
 
     /// The columns of `file_id`'s dataset, when it is cached in memory.
     pub(super) fn cached_columns(&self, file_id: Uuid) -> Option<Vec<Column>> {
-        self.lock().get(&file_id)?.columns.clone()
+        self.lock().get(&file_id)?.in_memory.clone()
     }
 
     /// The frame of `spec`, opened on first use. Blocks (JSON is read whole): called on
@@ -283,8 +281,7 @@ fn open(spec: &DatasetSpec, inference: Inference) -> Result<Opened, SqlError> {
     Ok(Opened {
         frame,
         can_widen: scan.inference == Inference::Head && spec.format != DatasetFormat::Parquet,
-        in_memory: false,
-        columns: None,
+        in_memory: None,
     })
 }
 

@@ -252,7 +252,7 @@ impl Job {
     /// `opened`, read into memory first when the dataset is small enough and is not yet
     /// (see [`Datasets::fits_in_memory`]); reading it is part of this query's time.
     fn in_memory(&self, opened: Opened) -> Result<Opened, SqlError> {
-        if opened.in_memory || !self.datasets.fits_in_memory(&self.dataset) {
+        if opened.in_memory.is_some() || !self.datasets.fits_in_memory(&self.dataset) {
             return Ok(opened);
         }
         let read = match self.collect(opened.frame) {

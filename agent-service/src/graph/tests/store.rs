@@ -662,6 +662,6 @@ async fn a_process_whose_step_was_refused_writes_no_later_step_of_that_run() {
     assert_eq!(history.last().map(|checkpoint| checkpoint.status), Some(Status::Done));
     assert!(
         history.iter().all(|checkpoint| checkpoint.updated_at < opened),
-        "every step is the second process's, written before the first one's b went on:"
+        "every step is the second process's, written before the first one's b went on"
     );
 }

@@ -1,5 +1,5 @@
-//! The Redis cache in front of PostgreSQL: string values under a key prefix, with a
-//! sliding TTL (every read renews it). The cache is never the truth, so every failure is
+//! The Redis cache in front of PostgreSQL: string values, or lists of them, under a key
+//! prefix, with a sliding TTL (every read renews it). The cache is never the truth, so every failure is
 //! logged and treated as a miss (reads) or a no-op (writes): with Redis away, callers
 //! answer from PostgreSQL, and use the cache again as soon as it returns.
 //!
@@ -101,6 +101,76 @@ impl Cache {
         }
     }
 
+    /// The list under `key`, renewing its TTL; `None` when absent (an empty list is never
+    /// stored), stale, or when Redis fails.
+    pub async fn list(&self, key: &str) -> Option<Vec<String>> {
+        if self.is_stale(key) {
+            self.delete(key).await;
+            return None;
+        }
+        let key = self.key(key);
+        let mut pipeline = redis::pipe();
+        pipeline
+            .lrange(&key, 0, -1)
+            .expire(&key, self.ttl_secs() as i64)
+            .ignore();
+        let mut connection = self.connection.clone();
+        let result: redis::RedisResult<(Vec<String>,)> = pipeline.query_async(&mut connection).await;
+        match result {
+            Ok((items,)) if !items.is_empty() => Some(items),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(%error, key, "cache read failed; using the database");
+                None
+            }
+        }
+    }
+
+    /// Stores `items` as the list under `key` with the TTL, replacing what was there, in
+    /// one transaction; no items deletes the key.
+    pub async fn set_list(&self, key: &str, items: &[String]) {
+        if items.is_empty() {
+            return self.delete(key).await;
+        }
+        let full = self.key(key);
+        let mut pipeline = redis::pipe();
+        pipeline
+            .atomic()
+            .del(&full)
+            .ignore()
+            .rpush(&full, items)
+            .ignore()
+            .expire(&full, self.ttl_secs() as i64)
+            .ignore();
+        self.write::<()>(key, pipeline).await;
+    }
+
+    /// Appends `item` to the list under `key` if one is cached, renewing its TTL; returns
+    /// the list's length after it, `Some(0)` when none is cached, `None` when Redis failed
+    /// (the key is then stale: the list may lack the item).
+    pub async fn push_if_cached(&self, key: &str, item: &str) -> Option<usize> {
+        let full = self.key(key);
+        let mut pipeline = redis::pipe();
+        pipeline
+            .atomic()
+            .rpush_exists(&full, item)
+            .expire(&full, self.ttl_secs() as i64)
+            .ignore();
+        let length: Option<(usize,)> = self.write(key, pipeline).await;
+        length.map(|(length,)| length)
+    }
+
+    /// Runs `pipeline`, a write of `key`: on failure the key is stale.
+    async fn write<T: redis::FromRedisValue>(&self, key: &str, pipeline: redis::Pipeline) -> Option<T> {
+        let mut connection = self.connection.clone();
+        let result: redis::RedisResult<T> = pipeline.query_async(&mut connection).await;
+        if let Err(error) = &result {
+            tracing::warn!(%error, key, "cache write failed");
+        }
+        self.mark_stale(key, result.is_err());
+        result.ok()
+    }
+
     /// Removes `key`.
     pub async fn delete(&self, key: &str) {
         let mut connection = self.connection.clone();
@@ -171,5 +241,29 @@ mod tests {
         );
         cache.set("k", "after").await;
         assert_eq!(cache.get("k").await.as_deref(), Some("after"));
+    }
+
+    #[tokio::test]
+    async fn a_list_is_pushed_to_only_while_cached_and_an_outage_leaves_it_unread() {
+        let proxy = TcpProxy::start(authority(&redis_url()).await).await;
+        let cache = cache_via(&proxy).await;
+        assert_eq!(
+            cache.push_if_cached("l", "x").await,
+            Some(0),
+            "nothing cached: no list made"
+        );
+        assert_eq!(cache.list("l").await, None);
+        cache.set_list("l", &["a".into(), "b".into()]).await;
+        assert_eq!(cache.push_if_cached("l", "c").await, Some(3));
+        assert_eq!(cache.list("l").await, Some(vec!["a".into(), "b".into(), "c".into()]));
+        cache.set_list("l", &["z".into()]).await;
+        assert_eq!(cache.list("l").await, Some(vec!["z".into()]), "replaced, not appended");
+
+        proxy.set(Mode::Closed).await;
+        assert_eq!(cache.push_if_cached("l", "lost").await, None);
+        proxy.set(Mode::Forward).await;
+        assert_eq!(cache.list("l").await, None, "the list that missed a push is not served");
+        cache.set_list("l", &[]).await;
+        assert_eq!(cache.list("l").await, None);
     }
 }

@@ -664,7 +664,7 @@ async fn deleting_a_session_forgets_its_runs_checkpoints_and_memory() {
     let count = |table: &str, column: &str| {
         format!("SELECT count(*) FROM {table} WHERE {column} IN (SELECT id FROM runs WHERE session_id = '{session}')")
     };
-    let memories = format!("SELECT count(*) FROM memories WHERE session_id = '{session}'");
+    let memories = format!("SELECT count(DISTINCT file_id) FROM memory_turns WHERE session_id = '{session}'");
     assert_eq!(app.agent_rows(&memories).await, 1);
     assert!(app.agent_rows(&count("checkpoints", "run_id")).await > 0);
 

@@ -500,13 +500,13 @@ async fn states_are_stored_as_json_text_compressed_with_lz4_where_the_server_has
     let columns: Vec<(String, String, String)> = sqlx::query_as(
         "SELECT attrelid::regclass::text, format_type(atttypid, atttypmod), attcompression::text \
          FROM pg_attribute WHERE (attrelid, attname) IN (('checkpoints'::regclass, 'state'), \
-         ('memories'::regclass, 'data')) ORDER BY 1",
+         ('memory_turns'::regclass, 'turn')) ORDER BY 1",
     )
     .fetch_all(&store.pool)
     .await
     .expect("columns");
     let compression = if lz4 { "l" } else { "" };
-    let expected = [("checkpoints", "json"), ("memories", "jsonb")]
+    let expected = [("checkpoints", "json"), ("memory_turns", "json")]
         .map(|(table, kind)| (table.to_owned(), kind.to_owned(), compression.to_owned()));
     assert_eq!(columns, expected);
 }

@@ -140,7 +140,9 @@ impl Memories {
         };
         // The cached copy is the conversation only if it now holds as many turns as
         // PostgreSQL does (a copy cached before a turn that never reached it is dropped).
+        // With none cached, a conversation of this one turn is cached whole.
         match self.cache.push_if_cached(&key, &json).await {
+            Some(0) if turns == 1 => self.cache.set_list(&key, &[json]).await,
             Some(cached) if cached == 0 || i64::try_from(cached) == Ok(turns) => {}
             Some(_) => self.cache.delete(&key).await,
             None => {}
@@ -241,7 +243,8 @@ mod tests {
         let scope = scope("f");
         memories.load(&scope).await.expect("load");
         memories.append(&scope, turn("first")).await.expect("append");
-        memories.load(&scope).await.expect("load caches the one turn");
+        let cached = memories.cache.list(&cache_key(&scope)).await;
+        assert_eq!(cached.map(|turns| turns.len()), Some(1), "a new conversation is cached");
         let appended = memories.append(&scope, turn("second")).await.expect("append");
         assert_eq!(appended, Appended::Remembered);
         let cached = memories.cache.list(&cache_key(&scope)).await.expect("cached");
